@@ -12,7 +12,8 @@ import { faults, findFault, maskPassword, startDemo, type Demo, type FaultName, 
 import { demoRoot, ensureTemplate } from './db/template.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const stateFile = path.join(demoRoot, 'current.json');
+// Where `demo:fault` finds the running demo (overridable so parallel test runs stay apart).
+const stateFile = process.env.PA_DEMO_STATE_FILE ?? path.join(demoRoot, 'current.json');
 
 /**
  * The journey accounts: from the environment, else .env, else .env.example — the same

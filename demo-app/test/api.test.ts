@@ -1,6 +1,7 @@
 // The demo's API against a real embedded PostgreSQL, in bearer mode.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
@@ -257,7 +258,13 @@ describe('logs', () => {
   it('writes structured JSON lines without tokens or passwords', async () => {
     const tokens = await login(demo);
     await call(demo, '/api/v1/users/me', { token: tokens.access_token });
-    const lines = readFileSync(demo.appLogFile, 'utf8').trim().split('\n');
+    // pino writes asynchronously: poll until this request's line is in the file.
+    const deadline = Date.now() + 5000;
+    let lines: string[] = [];
+    while (!lines.some((l) => l.includes('"url":"/api/v1/users/me"')) && Date.now() < deadline) {
+      lines = readFileSync(demo.appLogFile, 'utf8').split('\n').filter((l) => l.endsWith('}'));
+      await delay(25);
+    }
     assert.ok(lines.length > 5);
     for (const line of lines) JSON.parse(line);
     const log = lines.join('\n');

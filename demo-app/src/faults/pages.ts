@@ -30,7 +30,7 @@ export function pageChecksum(page: Buffer, blockNumber: number): number {
   for (let round = 0; round < 2; round++) for (let lane = 0; lane < lanes; lane++) sums[lane] = mix(sums[lane]!, 0);
   let result = 0;
   for (const s of sums) result = (result ^ s) >>> 0;
-  return (((result ^ blockNumber) >>> 0) % 65536) + 1;
+  return (((result ^ blockNumber) >>> 0) % 65535) + 1;
 }
 
 export function readPage(file: string, block: number): Buffer {

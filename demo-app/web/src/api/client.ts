@@ -202,7 +202,12 @@ export async function login(email: string, password: string): Promise<void> {
 /** Best effort: the local session is cleared whatever the server answers. */
 export async function logout(): Promise<void> {
   try {
-    await send('POST', '/api/v1/auth/logout');
+    const res = await send('POST', '/api/v1/auth/logout');
+    // An expired access token cannot end the session, which would leave the refresh token
+    // (and, in cookie mode, the HttpOnly pa_refresh cookie) usable: refresh once and retry.
+    if (res.status === 401 && getConfig().refresh_on_401 && (await refreshSession())) {
+      await send('POST', '/api/v1/auth/logout');
+    }
   } catch {
     // Signing out locally still matters when the server is unreachable.
   }

@@ -1,0 +1,85 @@
+// `npm run demo` and `npm run demo:fault` as a person runs them: a real process, Ctrl-C included.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { faultNames } from '../src/index.ts';
+import { admin, qa, qa2 } from './helpers.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(repoRoot, 'demo-app/src/cli.ts');
+const env = {
+  ...process.env,
+  PA_DEMO_STATE_FILE: path.join(tmpdir(), `pa-demo-state-${process.pid}.json`),
+  VERITY_QA_EMAILS: `${qa.email},${qa2.email}`,
+  VERITY_QA_PASSWORD: qa.password,
+  VERITY_ADMIN_EMAIL: admin.email,
+  VERITY_ADMIN_PASSWORD: admin.password,
+};
+const tsx = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
+
+describe('demo command line', () => {
+  const running = spawn(process.execPath, ['--import', 'tsx', cli, 'start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const started = new Promise<string>((resolve, reject) => {
+    running.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /BASE_URL=(\S+)/.exec(output);
+      if (match && output.includes('Press Ctrl-C')) resolve(match[1]!);
+    });
+    running.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    running.once('exit', (code) => reject(new Error(`demo exited early (${code}): ${output}`)));
+  });
+  after(() => {
+    if (running.exitCode === null) running.kill('SIGKILL');
+  });
+
+  it('starts, prints BASE_URL and masked database URLs, and serves the login page and /health', async () => {
+    const baseURL = await started;
+    assert.match(output, /DATABASE_URL=postgres:\/\/pa_app:\*\*\*\*@127\.0\.0\.1:\d+\/personal_assistant/);
+    assert.doesNotMatch(output, new RegExp(qa.password));
+    assert.equal((await fetch(baseURL + '/health')).status, 200);
+    const page = await fetch(baseURL + '/login', { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+  });
+
+  it('demo:fault lists, applies and resets faults on the running demo', async () => {
+    const baseURL = await started;
+    const list = tsx('fault', 'list');
+    assert.equal(list.status, 0);
+    for (const name of faultNames) assert.match(list.stdout, new RegExp(`^${name}\\s`, 'm'));
+    const applied = tsx('fault', 'apply', 'users-me-500');
+    assert.equal(applied.status, 0, applied.stderr);
+    const login = await fetch(baseURL + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: qa.email, password: qa.password }) });
+    const { access_token } = (await login.json()) as { access_token: string };
+    assert.equal((await fetch(baseURL + '/api/v1/users/me', { headers: { authorization: `Bearer ${access_token}` } })).status, 500);
+    assert.equal(tsx('fault', 'reset').status, 0);
+    const relogin = await fetch(baseURL + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: qa.email, password: qa.password }) });
+    const fresh = (await relogin.json()) as { access_token: string };
+    assert.equal((await fetch(baseURL + '/api/v1/users/me', { headers: { authorization: `Bearer ${fresh.access_token}` } })).status, 200);
+    const unknown = tsx('fault', 'apply', 'no-such-fault');
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /unknown fault "no-such-fault"/);
+  });
+
+  it('Ctrl-C stops everything: no postmaster left, no data folder, no state file', async () => {
+    await started;
+    const runDir = /app log: (\S+)\/app\.log/.exec(output)![1]!;
+    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+    running.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.equal(existsSync(path.join(runDir, 'pgdata', 'postmaster.pid')), false);
+    assert.equal(existsSync(runDir), false);
+    assert.equal(spawnSync('pgrep', ['-f', runDir]).status, 1, 'no process still runs on the demo folder');
+    assert.equal(existsSync(env.PA_DEMO_STATE_FILE), false);
+  });
+
+  it('demo:fault without a running demo says how to start one', () => {
+    const answer = tsx('fault', 'reset');
+    assert.equal(answer.status, 1);
+    assert.match(answer.stderr, /no running demo found: start one with `npm run demo`/);
+  });
+});
