@@ -1,0 +1,85 @@
+// What a probe is: a small object that inspects one aspect of the database and returns findings.
+// The runner, not the probe, owns connections, transactions, timeouts, concurrency and reporting.
+import type { Config } from '../src/config.ts';
+import type { DatabaseProfile } from '../src/profile.ts';
+
+/** critical and major fail the probe's test; minor passes with a warning; info never fails. */
+export type Severity = 'critical' | 'major' | 'minor' | 'info';
+
+export type ProbeGroup = 'Server' | 'Connectivity' | 'Schema' | 'Integrity' | 'Indexes' | 'Sessions' | 'Freshness' | 'Privileges' | 'Activity' | 'Crash signs';
+
+export interface Finding {
+  severity: Severity;
+  /** Names the table, column and count: "users.email: 3 rows are empty or blank". */
+  message: string;
+  table?: string;
+  column?: string;
+  count?: number;
+  /** The query that found it (never a secret). */
+  query?: string;
+}
+
+/** A fact reported for the reader, never a failure: server version, row counts, … */
+export interface Fact {
+  name: string;
+  value: string;
+}
+
+export interface ProbeContext {
+  /** Runs a read-only query (inside the probe's READ ONLY transaction). */
+  query<T extends object = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** One rule or object checked: shown as a step in the report; an error inside is a finding. */
+  step(name: string, check: () => Promise<void>): Promise<void>;
+  finding(finding: Finding): void;
+  fact(name: string, value: unknown): void;
+  /** Ends the probe as skipped, with the reason shown in the report. */
+  skip(reason: string): never;
+  profile: DatabaseProfile;
+  thresholds: Config['thresholds'] & { dbLatencyMs: number };
+}
+
+export interface Probe {
+  id: string;
+  title: string;
+  group: ProbeGroup;
+  /** The Allure severity of the probe's test. */
+  severity: Exclude<Severity, 'info'>;
+  what: string;
+  why: string;
+  run(ctx: ProbeContext): Promise<void>;
+}
+
+export function defineProbe(probe: Probe): Probe {
+  return probe;
+}
+
+/** Quotes an identifier for SQL built from catalog names. */
+export function ident(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+export function qualified(schema: string, table: string): string {
+  return `${ident(schema)}.${ident(table)}`;
+}
+
+/**
+ * Why each table of the schemas cannot be read right now, if it cannot: missing (the schema
+ * probe reports that), or UNLOGGED while the server is in recovery (PostgreSQL refuses to read
+ * those on a standby). Probes skip such tables instead of failing on them.
+ */
+export async function unreadableTables(ctx: ProbeContext, tables: string[]): Promise<Map<string, string>> {
+  const rows = await ctx.query<{ name: string; persistence: string; recovery: boolean }>(
+    `SELECT c.relname AS name, c.relpersistence AS persistence, pg_is_in_recovery() AS recovery
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.relname = ANY($2)`,
+    [ctx.profile.schemas, tables],
+  );
+  const found = new Map(rows.map((r) => [r.name, r]));
+  const reasons = new Map<string, string>();
+  for (const table of tables) {
+    const row = found.get(table);
+    if (!row) reasons.set(table, `table ${table} is missing`);
+    else if (row.persistence === 'u' && row.recovery) reasons.set(table, `UNLOGGED table ${table} cannot be read while the server is in recovery`);
+  }
+  return reasons;
+}

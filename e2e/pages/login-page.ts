@@ -1,0 +1,28 @@
+// The sign-in page, by intention: open it, see it, sign in.
+import { expect, type Page } from '@playwright/test';
+
+export interface Account {
+  email: string;
+  password: string;
+}
+
+export class LoginPage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto('/login');
+  }
+
+  async expectShown() {
+    await expect(this.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await expect(this.page.getByLabel('Email')).toBeVisible();
+    await expect(this.page.getByLabel('Password')).toBeVisible();
+    await expect(this.page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+  }
+
+  async login(account: Account) {
+    await this.page.getByLabel('Email').fill(account.email);
+    await this.page.getByLabel('Password').fill(account.password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+}

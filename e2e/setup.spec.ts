@@ -1,0 +1,20 @@
+// Says in the report whether Verity itself could prepare the run.
+import * as allure from 'allure-js-commons';
+import { expect, test } from './fixtures.ts';
+
+test('Verity setup', async ({ verity }) => {
+  await allure.epic('Verity');
+  await allure.feature('Setup');
+  await allure.severity('blocker');
+  await test.step('Global setup wrote the run state', async () => {
+    expect(verity.state, 'global setup did not run: start runs with `npm run verify`').toBeDefined();
+  });
+  await test.step('Target resolved', async () => {
+    await allure.parameter('target', verity.state?.target.mode ?? 'unknown');
+    expect(verity.state?.setupError?.message, 'Verity setup failed').toBeUndefined();
+  });
+  await test.step('Browser available for the UI journeys', async () => {
+    const browser = verity.state?.browser;
+    expect(browser && 'missing' in browser ? browser.missing : undefined, 'no browser').toBeUndefined();
+  });
+});

@@ -1,0 +1,30 @@
+// The frontend is served, renders its sign-in page in a real browser, and lets a user in.
+import * as allure from 'allure-js-commons';
+import { DashboardPage } from '../pages/dashboard-page.ts';
+import { LoginPage } from '../pages/login-page.ts';
+import { test } from '../fixtures.ts';
+
+test('Sign-in page renders and signs a QA user in', async ({ page, verity }, testInfo) => {
+  await allure.epic('UI');
+  await allure.feature('Sign-in');
+  await allure.severity('critical');
+  const account = verity.config.accounts.qa[testInfo.parallelIndex % verity.config.accounts.qa.length]!;
+  const login = new LoginPage(page);
+  await test.step('Open the sign-in page', async () => {
+    await login.open();
+  });
+  await test.step('See the email and password fields and the sign-in button', async () => {
+    await login.expectShown();
+  });
+  await test.step('Sign in with a QA account', async () => {
+    await login.login(account);
+  });
+  const dashboard = new DashboardPage(page);
+  await test.step('Land on the dashboard, signed in', async () => {
+    await dashboard.expectSignedIn(account.email);
+  });
+  // Verity signs out of every session it opens, so nothing piles up on a long-lived database.
+  await test.step('Sign out', async () => {
+    await dashboard.signOut();
+  });
+});

@@ -1,0 +1,70 @@
+// Three layers, one report: the database checks, the API and the UI, all writing to
+// reports/<run id>/ so that runs never read each other's results.
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+import { closedNetworkArgs, resolveBrowser } from './src/browser.ts';
+import { ensureRunIdentity, loadConfig, runDirOf } from './src/config.ts';
+
+const config = loadConfig();
+const { runtimeFile } = ensureRunIdentity(config);
+const runDir = runDirOf(config);
+const browser = (() => {
+  try {
+    return resolveBrowser(config.browser);
+  } catch {
+    return undefined; // the UI tests skip themselves with the reason (see e2e/fixtures.ts)
+  }
+})();
+
+export default defineConfig({
+  testDir: './e2e',
+  globalSetup: './global-setup.ts',
+  outputDir: path.join(runDir, 'test-results'),
+  workers: config.workers,
+  fullyParallel: false,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 60_000,
+  reporter: [
+    // First: it scrubs secrets from what the reporters after it write.
+    ['./reporters/redactor.ts', { secrets: config.secrets, runtimeFile }],
+    ['list'],
+    [
+      'allure-playwright',
+      {
+        resultsDir: path.join(runDir, 'allure-results'),
+        detail: true,
+        suiteTitle: false,
+        environmentInfo: {
+          Target: config.target.mode === 'embedded' ? 'embedded demo' : config.target.baseURL ?? 'database only',
+          Profile: config.profile,
+          Environment: config.envName ?? '(default)',
+          Node: process.version,
+        },
+      },
+    ],
+    ['html', { outputFolder: path.join(runDir, 'playwright-report'), open: 'never' }],
+    ['junit', { outputFile: path.join(runDir, 'junit.xml') }],
+    ['json', { outputFile: path.join(runDir, 'results.json') }],
+  ],
+  use: {
+    trace: config.trace,
+    screenshot: 'only-on-failure',
+    video: 'off',
+  },
+  projects: [
+    { name: 'database', testMatch: 'database.spec.ts' },
+    { name: 'api', testMatch: 'api/**/*.spec.ts' },
+    {
+      name: 'ui',
+      testMatch: 'ui/**/*.spec.ts',
+      use: {
+        browserName: 'chromium',
+        launchOptions: {
+          executablePath: browser?.executablePath,
+          args: closedNetworkArgs(config.target.baseURL),
+        },
+      },
+    },
+  ],
+});

@@ -1,0 +1,48 @@
+// The one place that decides which Chromium Verity drives: an explicit override, else
+// Playwright's own browser where one is installed, else Debian's /usr/bin/chromium.
+import { existsSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+
+export interface BrowserChoice {
+  executablePath?: string;
+  source: 'VERITY_BROWSER' | 'playwright' | 'system';
+}
+
+export class BrowserMissing extends Error {}
+
+const systemCandidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+export function resolveBrowser(override: string | undefined): BrowserChoice {
+  if (override) {
+    if (!existsSync(override)) throw new BrowserMissing(`VERITY_BROWSER points to ${override}, which does not exist`);
+    return { executablePath: override, source: 'VERITY_BROWSER' };
+  }
+  const bundled = safe(() => chromium.executablePath());
+  if (bundled && existsSync(bundled)) return { source: 'playwright' };
+  const system = systemCandidates.find((p) => existsSync(p));
+  if (system) return { executablePath: system, source: 'system' };
+  throw new BrowserMissing(
+    'no browser found: install Chromium (Debian/Ubuntu: apt-get install -y chromium), run `npx playwright install chromium` where downloads work, or set VERITY_BROWSER to a Chrome/Chromium binary',
+  );
+}
+
+/**
+ * Chromium looks up dozens of Google hosts at start; on a closed network every look-up waits.
+ * Send every host to NOTFOUND except loopback and the target's own host.
+ */
+export function closedNetworkArgs(targetURL: string | undefined): string[] {
+  const excluded = ['127.0.0.1', 'localhost'];
+  if (targetURL) {
+    const host = new URL(targetURL).hostname;
+    if (!excluded.includes(host)) excluded.push(host);
+  }
+  return [`--host-resolver-rules=MAP * ~NOTFOUND , ${excluded.map((h) => `EXCLUDE ${h}`).join(' , ')}`];
+}
+
+function safe<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,165 @@
+// npm run verify [-- --env NAME] [-- <playwright test arguments>]
+// Runs the database checks, the API and the UI journeys, writes one Allure report, prints a
+// one-screen summary, and exits 0 (all passed), 1 (the target failed verification) or 2
+// (Verity could not observe: its config, its DB connection while the app is fine, a browser).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, ensureRunIdentity, loadConfig, runDirOf, verityEnvironment, type Config } from '../config.ts';
+import { readRunState, type RunState } from '../run-state.ts';
+import { Redactor } from '../redact.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = (name: string) => path.join(repoRoot, 'node_modules', '.bin', name);
+
+interface LayerCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { envName, passThrough } = parseArgs(argv);
+  let config: Config;
+  try {
+    config = loadConfig({ envName });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error('Verity: configuration error (nothing was run):');
+    for (const problem of err.problems) console.error(`  ${problem}`);
+    return 2;
+  }
+  if (passThrough.some((a) => a.startsWith('--reporter'))) {
+    console.error('Verity: --reporter is not allowed: it would replace the reporter that keeps secrets out of reports/');
+    return 2;
+  }
+  const { runtimeFile } = ensureRunIdentity(config);
+  const runDir = runDirOf(config);
+
+  const playwright = await run(bin('playwright'), ['test', ...passThrough], verityEnvironment(config));
+  const state = readRunState(runtimeFile);
+  const redactor = new Redactor([...config.secrets, ...(state?.secrets ?? [])]);
+  try {
+    const allure = existsSync(path.join(runDir, 'allure-results'))
+      ? await run(bin('allure'), ['generate', path.join(runDir, 'allure-results'), '--output', path.join(runDir, 'allure-report'), '--name', 'Verity'], process.env, true)
+      : 1;
+    const layers = countLayers(path.join(runDir, 'results.json'));
+    const summary = summarize({ config, state, layers, runDir, allureOk: allure === 0, playwrightExit: playwright, redactor });
+    writeFileSync(path.join(runDir, 'summary.txt'), summary.text);
+    console.log(summary.text);
+    return summary.exitCode;
+  } finally {
+    // It holds the embedded target's database passwords.
+    rmSync(runtimeFile, { force: true });
+  }
+}
+
+function parseArgs(argv: string[]) {
+  const passThrough: string[] = [];
+  let envName: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--env') envName = argv[++i];
+    else if (argv[i]!.startsWith('--env=')) envName = argv[i]!.slice('--env='.length);
+    else passThrough.push(argv[i]!);
+  }
+  return { envName, passThrough };
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: quiet ? 'ignore' : 'inherit', cwd: repoRoot });
+    child.once('error', () => resolve(127));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
+  });
+}
+
+/** Passed, failed and skipped tests per project (database, api, ui), from Playwright's JSON report. */
+function countLayers(file: string): Record<string, LayerCounts> {
+  const layers: Record<string, LayerCounts> = {};
+  if (!existsSync(file)) return layers;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const visit = (suite: any) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        const layer = (layers[t.projectName] ??= { passed: 0, failed: 0, skipped: 0 });
+        if (t.status === 'skipped') layer.skipped++;
+        else if (t.status === 'expected' || t.status === 'flaky') layer.passed++;
+        else layer.failed++;
+      }
+    }
+    for (const child of suite.suites ?? []) visit(child);
+  };
+  for (const suite of report.suites ?? []) visit(suite);
+  return layers;
+}
+
+interface SummaryInput {
+  config: Config;
+  state: RunState | undefined;
+  layers: Record<string, LayerCounts>;
+  runDir: string;
+  allureOk: boolean;
+  playwrightExit: number;
+  redactor: Redactor;
+}
+
+/** The one screen a release manager reads, and the exit code that goes with it. */
+function summarize({ config, state, layers, runDir, allureOk, playwrightExit, redactor }: SummaryInput) {
+  const lines: string[] = [];
+  const infrastructure: string[] = [];
+  if (!state) infrastructure.push('global setup did not run (see the output above)');
+  if (state?.setupError) infrastructure.push(`setup failed: ${state.setupError.message}`);
+  if (state?.health && !state.health.reachable) infrastructure.push(`target unreachable: ${state.health.detail}`);
+  if (state?.probes?.unreachable && state.health?.databaseReachable !== false) {
+    infrastructure.push(`Verity cannot reach the database: ${state.probes.unreachable}`);
+  }
+  if (state && 'missing' in state.browser && state.browser.missing) infrastructure.push(`no browser: ${state.browser.missing}`);
+
+  const target = state?.target.baseURL ?? config.target.baseURL ?? '(no BASE_URL)';
+  lines.push('', `Verity — ${state?.target.mode === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
+  const total: LayerCounts = { passed: 0, failed: 0, skipped: 0 };
+  for (const [name, label] of [['database', 'Database'], ['api', 'API'], ['ui', 'UI']] as const) {
+    const l = layers[name] ?? { passed: 0, failed: 0, skipped: 0 };
+    total.passed += l.passed;
+    total.failed += l.failed;
+    total.skipped += l.skipped;
+    lines.push(`  ${label.padEnd(9)} ${String(l.passed).padStart(3)} passed  ${String(l.failed).padStart(3)} failed  ${String(l.skipped).padStart(3)} skipped`);
+  }
+  for (const [name, l] of Object.entries(layers)) {
+    if (['database', 'api', 'ui'].includes(name)) continue;
+    total.passed += l.passed;
+    total.failed += l.failed;
+    total.skipped += l.skipped;
+  }
+  const worst = (state?.probes?.outcomes ?? [])
+    .flatMap((o) => o.findings.map((f) => ({ ...f, probe: o.id })))
+    .filter((f) => f.severity === 'critical' || f.severity === 'major')
+    .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
+  if (state?.health && !state.health.ok) lines.push('', `  Target health: ${state.health.detail}`);
+  if (state?.probes && !state.probes.gate.open) lines.push(`  Journeys skipped: ${state.probes.gate.reason}`);
+  if (worst.length) {
+    lines.push('', '  Worst findings:');
+    for (const f of worst.slice(0, 8)) lines.push(`    [${f.severity}] ${f.probe}: ${f.message}`);
+    if (worst.length > 8) lines.push(`    … and ${worst.length - 8} more in the report`);
+  }
+  if (infrastructure.length) {
+    lines.push('', '  Verity could not observe everything:');
+    for (const i of infrastructure) lines.push(`    ${i}`);
+  }
+  const report = path.join(runDir, 'allure-report', 'index.html');
+  lines.push('', `  Report: ${allureOk ? report : `(Allure report generation failed; Playwright report: ${path.join(runDir, 'playwright-report', 'index.html')})`}`);
+  const exitCode = infrastructure.length ? 2 : total.failed > 0 || playwrightExit !== 0 ? 1 : 0;
+  const verdict = exitCode === 0 ? 'VERIFIED: every check passed' : exitCode === 1 ? 'NOT VERIFIED: the target failed checks' : 'INCOMPLETE: Verity could not observe the target';
+  lines.push(`  Result: ${verdict} (exit ${exitCode})`);
+  lines.push(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`, '');
+  return { text: redactor.scrub(lines.join('\n')), exitCode };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`Verity: ${(err as Error).message}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,232 @@
+// Every Verity setting, in one zod schema. This is the only module that reads process.env:
+// the rest of Verity receives a typed Config.
+//
+// Sources, later ones winning: .env, then .env.<name> (for `--env <name>` or VERITY_ENV), then
+// the process environment. What global setup decides at run time (the embedded target's URLs,
+// the run folder) travels to Playwright's workers through the environment too, because
+// playwright.config.ts is evaluated again in every worker.
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const positiveInt = (what: string) =>
+  z.string().regex(/^\d+$/, `expected ${what} (a whole number)`).transform(Number).refine((n) => n > 0, `expected ${what} greater than 0`);
+const fraction = z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a fraction between 0 and 1, e.g. 0.8').transform(Number);
+const url = (protocols: string[], example: string) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a ${protocols.join(' or ')} URL, e.g. ${example}`);
+const emailList = z.string().transform((s) => s.split(',').map((e) => e.trim()).filter(Boolean))
+  .pipe(z.array(z.string().email('expected comma-separated email addresses')).min(1, 'expected at least one email address'));
+
+/** The settings a user can give, by their environment-variable names. */
+const settingsSchema = z.object({
+  BASE_URL: url(['http:', 'https:'], 'https://staging.example.com').optional(),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://verity_ro:secret@db.example.com:5432/app').optional(),
+  VERITY_PROFILE: z.string().min(1).default('personal-assistant'),
+
+  VERITY_QA_EMAILS: emailList,
+  VERITY_QA_PASSWORD: z.string().min(1, 'expected the QA accounts\' password'),
+  VERITY_ADMIN_EMAIL: z.string().email('expected the admin account\'s email address'),
+  VERITY_ADMIN_PASSWORD: z.string().min(1, 'expected the admin account\'s password'),
+
+  VERITY_JWKS_URL: url(['http:', 'https:'], 'https://staging.example.com/.well-known/jwks.json').optional(),
+  VERITY_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
+  VERITY_JWT_SECRET: z.string().min(16, 'expected an HMAC secret of at least 16 characters').optional(),
+  VERITY_JWT_ISSUER: z.string().min(1).optional(),
+  VERITY_JWT_AUDIENCE: z.string().min(1).optional(),
+  VERITY_ACCESS_TTL_SECONDS: positiveInt('the access-token lifetime in seconds').optional(),
+
+  VERITY_EMBEDDED_SCALE: positiveInt('the embedded demo\'s seed scale').default(1),
+  VERITY_EMBEDDED_ACCESS_TTL_SECONDS: positiveInt('the embedded demo\'s access-token lifetime in seconds').default(45),
+  VERITY_EMBEDDED_AUTH_MODE: z.enum(['bearer', 'cookie'], { message: 'expected bearer or cookie' }).default('bearer'),
+
+  VERITY_HEALTH_TIMEOUT_MS: positiveInt('milliseconds').default(30000),
+  VERITY_API_BUDGET_MS: positiveInt('milliseconds').default(1500),
+  VERITY_DB_LATENCY_BUDGET_MS: z.string().regex(/^\d+(\.\d+)?$/, 'expected milliseconds, e.g. 200').transform(Number).default(200),
+  VERITY_STATEMENT_TIMEOUT_MS: positiveInt('milliseconds').default(30000),
+  VERITY_LOCK_TIMEOUT_MS: positiveInt('milliseconds').default(2000),
+  VERITY_PROBE_TIMEOUT_MS: positiveInt('milliseconds').default(120000),
+  VERITY_EXACT_COUNT_MAX_ROWS: positiveInt('rows').default(1000000),
+  VERITY_XID_AGE_MAX: positiveInt('transactions').default(200000000),
+  VERITY_CONNECTION_SATURATION_MAX: fraction.default(0.8),
+  VERITY_LONG_TRANSACTION_SECONDS: z.string().regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 300').transform(Number).default(300),
+  VERITY_LOCK_WAIT_SECONDS: z.string().regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 30').transform(Number).default(30),
+
+  VERITY_BROWSER: z.string().min(1).optional(),
+  VERITY_WORKERS: positiveInt('a worker count').default(2),
+  VERITY_TRACE: z.enum(['on', 'off', 'retain-on-failure'], { message: 'expected on, off or retain-on-failure' }).default('retain-on-failure'),
+  VERITY_REPORTS_DIR: z.string().min(1).default('reports'),
+});
+
+/** What global setup decides at run time and hands to the workers. */
+const runtimeSchema = z.object({
+  VERITY_RUN_ID: z.string().optional(),
+  VERITY_RUNTIME_FILE: z.string().optional(),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+
+export interface Config {
+  envName?: string;
+  /** Where .env files were read from. */
+  envDir: string;
+  target: {
+    /** 'embedded': no BASE_URL and no DATABASE_URL given, Verity starts the demo itself. */
+    mode: 'embedded' | 'configured';
+    baseURL?: string;
+    databaseURL?: string;
+  };
+  profile: string;
+  accounts: { qa: { email: string; password: string }[]; admin: { email: string; password: string } };
+  jwt: { jwksURL?: string; publicKey?: string; secret?: string; issuer?: string; audience?: string; accessTtlSeconds?: number };
+  embedded: { scale: number; accessTtlSeconds: number; authMode: 'bearer' | 'cookie' };
+  budgets: { healthTimeoutMs: number; apiMs: number; dbLatencyMs: number };
+  database: { statementTimeoutMs: number; lockTimeoutMs: number; probeTimeoutMs: number };
+  thresholds: {
+    exactCountMaxRows: number;
+    xidAgeMax: number;
+    connectionSaturationMax: number;
+    longTransactionSeconds: number;
+    lockWaitSeconds: number;
+  };
+  browser?: string;
+  workers: number;
+  trace: 'on' | 'off' | 'retain-on-failure';
+  reportsDir: string;
+  runId?: string;
+  runtimeFile?: string;
+  /** Every secret value in the settings, for redaction. */
+  secrets: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export interface LoadOptions {
+  /** --env <name>; falls back to VERITY_ENV. */
+  envName?: string;
+  /** The environment to read (defaults to process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const envDir = path.resolve(env.VERITY_ENV_DIR ?? process.cwd());
+  const envName = options.envName ?? (env.VERITY_ENV || undefined);
+  const problems: string[] = [];
+  if (envName !== undefined && !/^[a-z0-9_-]+$/i.test(envName)) problems.push(`VERITY_ENV: expected a name like staging, got "${envName}"`);
+  const files = ['.env', ...(envName ? [`.env.${envName}`] : [])];
+  const fromFiles: Record<string, string> = {};
+  for (const file of files) {
+    const full = path.join(envDir, file);
+    if (existsSync(full)) Object.assign(fromFiles, parseDotenv(readFileSync(full)));
+    else if (file !== '.env') problems.push(`VERITY_ENV: ${file} not found in ${envDir}`);
+  }
+  const merged: Record<string, string | undefined> = { ...fromFiles };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[key] = value;
+  for (const [key, value] of Object.entries(merged)) if (value === '') delete merged[key];
+
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      const given = merged[name];
+      const message = issue.code === 'invalid_type' && given === undefined ? 'is required (see .env.example)' : issue.message;
+      problems.push(`${name}: ${message}${given !== undefined && !isSecretName(name) ? ` (got "${given}")` : ''}`);
+    }
+  }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+  const s = parsed.data;
+  const runtime = runtimeSchema.parse(merged);
+  const mode = s.BASE_URL || s.DATABASE_URL ? 'configured' : 'embedded';
+
+  return {
+    envName,
+    envDir,
+    target: { mode, baseURL: s.BASE_URL, databaseURL: s.DATABASE_URL },
+    profile: s.VERITY_PROFILE,
+    accounts: {
+      qa: s.VERITY_QA_EMAILS.map((email) => ({ email, password: s.VERITY_QA_PASSWORD })),
+      admin: { email: s.VERITY_ADMIN_EMAIL, password: s.VERITY_ADMIN_PASSWORD },
+    },
+    jwt: {
+      jwksURL: s.VERITY_JWKS_URL,
+      publicKey: s.VERITY_JWT_PUBLIC_KEY,
+      secret: s.VERITY_JWT_SECRET,
+      issuer: s.VERITY_JWT_ISSUER,
+      audience: s.VERITY_JWT_AUDIENCE,
+      accessTtlSeconds: s.VERITY_ACCESS_TTL_SECONDS,
+    },
+    embedded: { scale: s.VERITY_EMBEDDED_SCALE, accessTtlSeconds: s.VERITY_EMBEDDED_ACCESS_TTL_SECONDS, authMode: s.VERITY_EMBEDDED_AUTH_MODE },
+    budgets: { healthTimeoutMs: s.VERITY_HEALTH_TIMEOUT_MS, apiMs: s.VERITY_API_BUDGET_MS, dbLatencyMs: s.VERITY_DB_LATENCY_BUDGET_MS },
+    database: { statementTimeoutMs: s.VERITY_STATEMENT_TIMEOUT_MS, lockTimeoutMs: s.VERITY_LOCK_TIMEOUT_MS, probeTimeoutMs: s.VERITY_PROBE_TIMEOUT_MS },
+    thresholds: {
+      exactCountMaxRows: s.VERITY_EXACT_COUNT_MAX_ROWS,
+      xidAgeMax: s.VERITY_XID_AGE_MAX,
+      connectionSaturationMax: s.VERITY_CONNECTION_SATURATION_MAX,
+      longTransactionSeconds: s.VERITY_LONG_TRANSACTION_SECONDS,
+      lockWaitSeconds: s.VERITY_LOCK_WAIT_SECONDS,
+    },
+    browser: s.VERITY_BROWSER,
+    workers: s.VERITY_WORKERS,
+    trace: s.VERITY_TRACE,
+    reportsDir: path.resolve(envDir, s.VERITY_REPORTS_DIR),
+    runId: runtime.VERITY_RUN_ID,
+    runtimeFile: runtime.VERITY_RUNTIME_FILE,
+    secrets: [
+      s.VERITY_QA_PASSWORD,
+      s.VERITY_ADMIN_PASSWORD,
+      s.VERITY_JWT_SECRET,
+      s.DATABASE_URL ? passwordOf(s.DATABASE_URL) : undefined,
+    ].filter((v): v is string => !!v),
+  };
+}
+
+function isSecretName(name: string): boolean {
+  return /PASSWORD|SECRET|DATABASE_URL|TOKEN/.test(name);
+}
+
+function passwordOf(connectionString: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(connectionString).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The run's id and the file global setup writes its decisions to. Decided once, in the first
+ * process that asks (the `verify` command, or Playwright's runner), and handed to every later
+ * process (Playwright's workers, which evaluate the config again) through the environment.
+ */
+export function ensureRunIdentity(config: Config): Required<Pick<Config, 'runId' | 'runtimeFile'>> {
+  const runId = config.runId ?? new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '') + '-' + process.pid;
+  // Outside reports/: it holds the embedded target's database passwords.
+  const runtimeFile = config.runtimeFile ?? path.join(tmpdir(), `verity-run-${runId}.json`);
+  process.env.VERITY_RUN_ID = runId;
+  process.env.VERITY_RUNTIME_FILE = runtimeFile;
+  config.runId = runId;
+  config.runtimeFile = runtimeFile;
+  return { runId, runtimeFile };
+}
+
+/** The folder of one run's output: reports/<run id>/. */
+export function runDirOf(config: Config): string {
+  return path.join(config.reportsDir, ensureRunIdentity(config).runId);
+}
+
+/** The environment for a process Verity starts (the Playwright runner): this run's settings. */
+export function verityEnvironment(config: Config): NodeJS.ProcessEnv {
+  const { runId, runtimeFile } = ensureRunIdentity(config);
+  return { ...process.env, VERITY_RUN_ID: runId, VERITY_RUNTIME_FILE: runtimeFile, ...(config.envName ? { VERITY_ENV: config.envName } : {}) };
+}

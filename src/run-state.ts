@@ -1,0 +1,48 @@
+// What global setup learns about the run, written once to a file that every worker reads:
+// the resolved target, its health, the probe results, and why anything could not run.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ProbeRun } from '../db-probes/runner.ts';
+import type { BrowserChoice } from './browser.ts';
+import type { Health } from './health.ts';
+
+export interface RunState {
+  runId: string;
+  startedAt: string;
+  target: {
+    mode: 'embedded' | 'configured';
+    baseURL?: string;
+    /** With its password: this file lives outside reports/ and is removed after the run. */
+    databaseURL?: string;
+    appLogFile?: string;
+    accessTtlSeconds?: number;
+    authMode?: 'bearer' | 'cookie';
+  };
+  /** Secrets learnt at run time (the embedded database's passwords), for redaction. */
+  secrets: string[];
+  health?: Health;
+  probes?: ProbeRun;
+  /** Why the database checks did not run (e.g. no DATABASE_URL). */
+  probesNotRun?: string;
+  browser: BrowserChoice | { missing: string };
+  /** Global setup itself failed: every test reports this instead of running. */
+  setupError?: { message: string; infrastructure: boolean };
+}
+
+export function writeRunState(file: string, state: RunState): void {
+  writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+}
+
+export function readRunState(file: string | undefined): RunState | undefined {
+  if (!file || !existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as RunState;
+}
+
+/** Why journeys cannot run, or undefined when they can. */
+export function journeyBlocker(state: RunState | undefined): string | undefined {
+  if (!state) return 'Verity setup did not run (no run state): start runs with `npm run verify`';
+  if (state.setupError) return `Verity setup failed: ${state.setupError.message}`;
+  if (!state.target.baseURL) return 'no BASE_URL: only the database checks run';
+  if (state.health && !state.health.ok) return `the target is not healthy: ${state.health.detail}`;
+  if (state.probes && !state.probes.gate.open) return `database gate closed: ${state.probes.gate.reason}`;
+  return undefined;
+}

@@ -1,0 +1,66 @@
+// Verity's tests run against the real demo on a real embedded PostgreSQL. This file starts one
+// and builds the typed config Verity would have, without reading the developer's .env.
+import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startDemo, type Demo, type DemoOptions } from '../../demo-app/src/index.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { loadProfile, type Profile } from '../../src/profile.ts';
+import { runProbes, type ProbeOutcome } from '../../db-probes/runner.ts';
+import type { Probe } from '../../db-probes/probe.ts';
+
+const password = randomBytes(12).toString('base64url');
+/** The accounts every test target is seeded with; passwords made up per test run. */
+export const testAccounts = {
+  qaEmails: ['qa1@example.test', 'qa2@example.test', 'qa3@example.test'],
+  qaPassword: password,
+  adminEmail: 'admin@example.test',
+  adminPassword: password + '-admin',
+};
+
+/** A folder with no .env: what tests configure is exactly what they pass. */
+export const emptyEnvDir = mkdtempSync(path.join(tmpdir(), 'verity-test-env-'));
+
+/** The settings every test starts from, as environment variables. */
+export function testEnvironment(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    VERITY_ENV_DIR: emptyEnvDir,
+    VERITY_QA_EMAILS: testAccounts.qaEmails.join(','),
+    VERITY_QA_PASSWORD: testAccounts.qaPassword,
+    VERITY_ADMIN_EMAIL: testAccounts.adminEmail,
+    VERITY_ADMIN_PASSWORD: testAccounts.adminPassword,
+    ...extra,
+  };
+}
+
+export function testConfig(extra: Record<string, string> = {}): Config {
+  return loadConfig({ env: testEnvironment(extra) });
+}
+
+export function startTarget(options: DemoOptions = {}): Promise<Demo> {
+  return startDemo({
+    accounts: [
+      ...testAccounts.qaEmails.map((email) => ({ email, password: testAccounts.qaPassword, role: 'user' as const })),
+      { email: testAccounts.adminEmail, password: testAccounts.adminPassword, role: 'admin' as const },
+    ],
+    ...options,
+  });
+}
+
+let profile: Promise<Profile> | undefined;
+export function defaultProfile(): Promise<Profile> {
+  profile ??= loadProfile('personal-assistant', process.cwd());
+  return profile;
+}
+
+/** Runs one probe against the demo as Verity's read-only role. */
+export async function runProbe(demo: Demo, probe: Probe, settings: Record<string, string> = {}, databaseURL = demo.verifierDatabaseURL): Promise<ProbeOutcome> {
+  const run = await runProbes({ databaseURL, config: testConfig(settings), profile: await defaultProfile(), probes: [probe] });
+  return run.outcomes[0]!;
+}
+
+/** The messages of an outcome's findings at or above a severity, for compact assertions. */
+export function messages(outcome: ProbeOutcome, severities = ['critical', 'major']): string[] {
+  return outcome.findings.filter((f) => severities.includes(f.severity)).map((f) => f.message);
+}

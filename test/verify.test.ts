@@ -1,0 +1,167 @@
+// `npm run verify` as a user runs it: the report it writes, its summary and exit codes, the
+// gating fault, the exit-2 causes, and a scan of reports/ for secrets after a run with traces on.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import AdmZip from 'adm-zip';
+import type { Demo } from '../demo-app/src/index.ts';
+import { probes } from '../db-probes/index.ts';
+import { startTarget, testAccounts, testEnvironment } from './support/target.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface VerifyRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  reportsDir: string;
+  runDir?: string;
+}
+
+function verify(settings: Record<string, string> = {}, envDir?: string): VerifyRun {
+  const reportsDir = mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
+  const env: Record<string, string> = { ...testEnvironment({ VERITY_REPORTS_DIR: reportsDir, VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings }) };
+  if (envDir) env.VERITY_ENV_DIR = envDir;
+  const result = spawnSync('npm', ['run', '--silent', 'verify'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const runs = existsSync(reportsDir) ? readdirSync(reportsDir) : [];
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, reportsDir, runDir: runs[0] ? path.join(reportsDir, runs[0]) : undefined };
+}
+
+function allureResults(runDir: string): any[] {
+  const dir = path.join(runDir, 'allure-results');
+  return readdirSync(dir).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+}
+
+const label = (result: any, name: string) => result.labels.find((l: any) => l.name === name)?.value;
+
+/** Every file under a folder, zip entries included, as text. */
+function* filesUnder(dir: string): Generator<{ name: string; text: string }> {
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) {
+      yield* filesUnder(full);
+    } else if (full.endsWith('.zip')) {
+      for (const e of new AdmZip(full).getEntries()) if (!e.isDirectory) yield { name: `${full}!${e.entryName}`, text: e.getData().toString('latin1') };
+    } else {
+      yield { name: full, text: readFileSync(full).toString('latin1') };
+    }
+  }
+}
+
+describe('npm run verify on the embedded demo', () => {
+  let healthy: VerifyRun;
+  before(() => {
+    healthy = verify({ VERITY_TRACE: 'on' });
+  });
+
+  it('exits 0 with a green summary and an Allure report', () => {
+    assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
+    assert.match(healthy.stdout, /Result: VERIFIED: every check passed \(exit 0\)/);
+    assert.match(healthy.stdout, /^\d+ passed, 0 failed, 0 skipped$/m);
+    assert.match(healthy.stdout, /Database\s+\d+ passed\s+0 failed/);
+    assert.ok(existsSync(path.join(healthy.runDir!, 'allure-report', 'index.html')));
+    assert.ok(existsSync(path.join(healthy.runDir!, 'junit.xml')));
+    assert.ok(existsSync(path.join(healthy.runDir!, 'playwright-report', 'index.html')));
+  });
+
+  it('reports one Allure test per probe with a stable title, epic Database and a feature per group', () => {
+    const results = allureResults(healthy.runDir!).filter((r) => label(r, 'epic') === 'Database');
+    assert.deepEqual(results.map((r) => r.name).sort(), probes.map((p) => p.title).sort());
+    for (const r of results) {
+      const probe = probes.find((p) => p.title === r.name)!;
+      assert.equal(label(r, 'feature'), probe.group);
+      assert.equal(r.status, 'passed');
+      assert.ok(r.steps.length > 0, `${r.name} has steps`);
+      assert.doesNotMatch(r.name, /\d{2,}|127\.0\.0\.1/, 'no counts, ports or timestamps in titles');
+    }
+  });
+
+  it('keeps every secret out of reports/, traces included', () => {
+    const templates = path.join(tmpdir(), 'verity-demo', 'templates');
+    const dbPasswords = readdirSync(templates)
+      .map((t) => path.join(templates, t, 'template.json'))
+      .filter(existsSync)
+      .flatMap((f) => Object.values(JSON.parse(readFileSync(f, 'utf8')).passwords as Record<string, string>));
+    const secrets = [testAccounts.qaPassword, testAccounts.adminPassword, ...dbPasswords];
+    let traces = 0;
+    const leaks: string[] = [];
+    for (const file of filesUnder(healthy.runDir!)) {
+      if (file.name.endsWith('trace.trace')) traces++;
+      for (const secret of secrets) if (file.text.includes(secret)) leaks.push(`${file.name}: a password`);
+      if (/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(file.text)) leaks.push(`${file.name}: a JWT`);
+    }
+    assert.ok(traces > 0, 'the run recorded traces');
+    assert.deepEqual(leaks, []);
+  });
+});
+
+describe('npm run verify against a configured target', () => {
+  let demo: Demo;
+  before(async () => {
+    demo = await startTarget();
+  });
+  after(async () => {
+    await demo?.stop();
+  });
+
+  it('a gating fault (users table missing) fails its probe and skips the journeys with that cause', async () => {
+    await demo.applyFault('missing-users-table');
+    try {
+      const run = verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /Journeys skipped: Critical table users is missing/);
+      const results = allureResults(run.runDir!);
+      const schema = results.find((r) => r.name === 'Expected tables and extensions')!;
+      assert.equal(schema.status, 'failed');
+      const journeys = results.filter((r) => ['UI'].includes(label(r, 'epic')));
+      assert.ok(journeys.length > 0);
+      for (const j of journeys) {
+        assert.equal(j.status, 'skipped');
+        assert.match(j.statusDetails?.message ?? '', /database gate closed: Critical table users is missing/);
+      }
+    } finally {
+      await demo.reset();
+    }
+  });
+
+  it('exit 2 with a one-line cause when Verity cannot log in to the database, and a report is written', () => {
+    const wrong = new URL(demo.verifierDatabaseURL);
+    wrong.password = 'not-the-password';
+    const run = verify({ BASE_URL: demo.baseURL, DATABASE_URL: wrong.toString() });
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stdout, /Verity cannot reach the database: password authentication failed for 127\.0\.0\.1:\d+\/personal_assistant/);
+    assert.ok(existsSync(path.join(run.runDir!, 'allure-report', 'index.html')));
+    assert.doesNotMatch(run.stdout + run.stderr, /not-the-password/);
+  });
+
+  it('exit 2 when the target does not answer at all', () => {
+    const run = verify({ BASE_URL: 'http://127.0.0.1:9', DATABASE_URL: demo.verifierDatabaseURL, VERITY_HEALTH_TIMEOUT_MS: '1500' });
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stdout, /target unreachable: http:\/\/127\.0\.0\.1:9\/health is unreachable \(ECONNREFUSED\)/);
+    assert.ok(existsSync(path.join(run.runDir!, 'allure-report', 'index.html')));
+  });
+
+  it('exit 2 when no browser can be found, with the DB and API layers still reported', () => {
+    const run = verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_BROWSER: '/nonexistent/chromium' });
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stdout, /no browser: VERITY_BROWSER points to \/nonexistent\/chromium, which does not exist/);
+    assert.match(run.stdout, /Database\s+\d+ passed\s+0 failed/);
+    const ui = allureResults(run.runDir!).filter((r) => label(r, 'epic') === 'UI');
+    assert.ok(ui.every((r) => r.status === 'skipped'));
+  });
+});
+
+describe('npm run verify with a bad configuration', () => {
+  it('an invalid .env value: exit 2, one line naming the variable, nothing run, no report', () => {
+    const envDir = mkdtempSync(path.join(tmpdir(), 'verity-env-'));
+    writeFileSync(path.join(envDir, '.env'), 'VERITY_WORKERS=two\n');
+    const run = verify({}, envDir);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /^ {2}VERITY_WORKERS: expected a worker count \(a whole number\) \(got "two"\)$/m);
+    assert.equal(run.runDir, undefined, 'no report for a config error');
+  });
+});
