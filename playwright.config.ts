@@ -1,12 +1,12 @@
-// Three layers, one report: the database checks, the API and the UI, all writing to
-// reports/<run id>/ so that runs never read each other's results.
+// Three layers, one report: the database checks, the API and the UI (plus Verity's own setup),
+// all writing to reports/<run id>/ so that runs never read each other's results.
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { closedNetworkArgs, resolveBrowser } from './src/browser.ts';
 import { ensureRunIdentity, loadConfig, runDirOf } from './src/config.ts';
 
 const config = loadConfig();
-const { runtimeFile } = ensureRunIdentity(config);
+ensureRunIdentity(config);
 const runDir = runDirOf(config);
 const browser = (() => {
   try {
@@ -27,7 +27,7 @@ export default defineConfig({
   timeout: 60_000,
   reporter: [
     // First: it scrubs secrets from what the reporters after it write.
-    ['./reporters/redactor.ts', { secrets: config.secrets, runtimeFile }],
+    ['./reporters/redactor.ts'],
     ['list'],
     [
       'allure-playwright',
@@ -53,6 +53,7 @@ export default defineConfig({
     video: 'off',
   },
   projects: [
+    { name: 'setup', testMatch: 'setup.spec.ts' },
     { name: 'database', testMatch: 'database.spec.ts' },
     { name: 'api', testMatch: 'api/**/*.spec.ts' },
     {

@@ -3,9 +3,10 @@
 import * as allure from 'allure-js-commons';
 import { probes } from '../db-probes/index.ts';
 import type { Finding, Severity } from '../db-probes/probe.ts';
+import { labels, type AllureSeverity } from './allure-labels.ts';
 import { expect, test } from './fixtures.ts';
 
-const allureSeverity: Record<Exclude<Severity, 'info'>, string> = { critical: 'critical', major: 'normal', minor: 'minor' };
+const allureSeverity: Record<Exclude<Severity, 'info'>, AllureSeverity> = { critical: 'critical', major: 'normal', minor: 'minor' };
 const blocking = (f: Finding) => f.severity === 'critical' || f.severity === 'major';
 
 function findingsTable(findings: Finding[]): string {
@@ -14,11 +15,8 @@ function findingsTable(findings: Finding[]): string {
 }
 
 for (const probe of probes) {
-  test(probe.title, async ({ verity }) => {
-    await allure.epic('Database');
-    await allure.feature(probe.group);
-    await allure.story(probe.title);
-    await allure.severity(allureSeverity[probe.severity]);
+  const details = labels({ epic: 'Database', feature: probe.group, story: probe.title, severity: allureSeverity[probe.severity] });
+  test(probe.title, details, async ({ verity }) => {
     await allure.label('probe', probe.id);
     await allure.description(`${probe.what}\n\nWhy it matters: ${probe.why}`);
 
@@ -45,7 +43,8 @@ for (const probe of probes) {
         expect.soft(step.findings.filter(blocking).map((f) => f.message), `${step.name}: critical or major findings`).toEqual([]);
       });
     }
-    const unstepped = outcome!.findings.filter((f) => !outcome!.steps.some((s) => s.findings.includes(f)));
+    const stepped = new Set(outcome!.steps.flatMap((s) => s.findings.map((f) => JSON.stringify(f))));
+    const unstepped = outcome!.findings.filter((f) => !stepped.has(JSON.stringify(f)));
     if (outcome!.findings.length) await allure.attachment('All findings', findingsTable(outcome!.findings), 'text/csv');
     expect(unstepped.filter(blocking).map((f) => f.message), 'probe-level findings').toEqual([]);
   });

@@ -1,11 +1,9 @@
 // Says in the report whether Verity itself could prepare the run.
 import * as allure from 'allure-js-commons';
+import { labels } from './allure-labels.ts';
 import { expect, test } from './fixtures.ts';
 
-test('Verity setup', async ({ verity }) => {
-  await allure.epic('Verity');
-  await allure.feature('Setup');
-  await allure.severity('blocker');
+test('Verity setup', labels({ epic: 'Verity', feature: 'Setup', severity: 'blocker' }), async ({ verity }) => {
   await test.step('Global setup wrote the run state', async () => {
     expect(verity.state, 'global setup did not run: start runs with `npm run verify`').toBeDefined();
   });

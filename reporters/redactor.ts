@@ -4,13 +4,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import AdmZip from 'adm-zip';
 import type { Reporter, TestCase, TestResult, TestStep } from '@playwright/test/reporter';
+import { loadConfig } from '../src/config.ts';
 import { Redactor } from '../src/redact.ts';
 import { readRunState } from '../src/run-state.ts';
 
-interface Options {
-  secrets: string[];
-  runtimeFile?: string;
-}
 
 const textTypes = /^(text\/|application\/(json|javascript|xml|x-ndjson)|image\/svg)/;
 const binaryEntry = /\.(png|jpe?g|webp|gif|woff2?|ttf|ico)$/i;
@@ -19,14 +16,19 @@ export default class RedactingReporter implements Reporter {
   private redactor: Redactor;
   private learntRuntimeSecrets = false;
 
-  constructor(private readonly options: Options) {
-    this.redactor = new Redactor(options.secrets);
+  private readonly runtimeFile?: string;
+
+  // Secrets come from the config, not from reporter options: other reporters (JSON) print those.
+  constructor() {
+    const config = loadConfig();
+    this.runtimeFile = config.runtimeFile;
+    this.redactor = new Redactor(config.secrets);
   }
 
   /** Run-time secrets (the embedded database's passwords) exist only after global setup. */
   private current(): Redactor {
     if (!this.learntRuntimeSecrets) {
-      const state = readRunState(this.options.runtimeFile);
+      const state = readRunState(this.runtimeFile);
       if (state) {
         this.redactor = this.redactor.with(state.secrets);
         this.learntRuntimeSecrets = true;

@@ -34,7 +34,8 @@ async function checkOnce(url: string, timeoutMs: number): Promise<Health> {
     const db = databaseReachable === false ? '; it reports its database unreachable' : '';
     return { ok: false, reachable: true, databaseReachable, detail: `${url} answered ${response.status}${db}` };
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const cause = e.cause?.code ?? e.cause?.message ?? e.name;
     return { ok: false, reachable: false, detail: `${url} is unreachable (${cause})` };
   }
 }

@@ -1,7 +1,7 @@
 // `npm run verify` as a user runs it: the report it writes, its summary and exit codes, the
 // gating fault, the exit-2 causes, and a scan of reports/ for secrets after a run with traces on.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import AdmZip from 'adm-zip';
 import type { Demo } from '../demo-app/src/index.ts';
 import { probes } from '../db-probes/index.ts';
-import { startTarget, testAccounts, testEnvironment } from './support/target.ts';
+import { closedPort, startTarget, testAccounts, testEnvironment } from './support/target.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,13 +22,19 @@ interface VerifyRun {
   runDir?: string;
 }
 
-function verify(settings: Record<string, string> = {}, envDir?: string): VerifyRun {
+/** Runs `npm run verify` without blocking this process: the demo under test lives in it. */
+async function verify(settings: Record<string, string> = {}, envDir?: string): Promise<VerifyRun> {
   const reportsDir = mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
   const env: Record<string, string> = { ...testEnvironment({ VERITY_REPORTS_DIR: reportsDir, VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings }) };
   if (envDir) env.VERITY_ENV_DIR = envDir;
-  const result = spawnSync('npm', ['run', '--silent', 'verify'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const child = spawn('npm', ['run', '--silent', 'verify'], { cwd: repoRoot, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const runs = existsSync(reportsDir) ? readdirSync(reportsDir) : [];
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, reportsDir, runDir: runs[0] ? path.join(reportsDir, runs[0]) : undefined };
+  return { status, stdout, stderr, reportsDir, runDir: runs[0] ? path.join(reportsDir, runs[0]) : undefined };
 }
 
 function allureResults(runDir: string): any[] {
@@ -54,8 +60,8 @@ function* filesUnder(dir: string): Generator<{ name: string; text: string }> {
 
 describe('npm run verify on the embedded demo', () => {
   let healthy: VerifyRun;
-  before(() => {
-    healthy = verify({ VERITY_TRACE: 'on' });
+  before(async () => {
+    healthy = await verify({ VERITY_TRACE: 'on' });
   });
 
   it('exits 0 with a green summary and an Allure report', () => {
@@ -111,7 +117,7 @@ describe('npm run verify against a configured target', () => {
   it('a gating fault (users table missing) fails its probe and skips the journeys with that cause', async () => {
     await demo.applyFault('missing-users-table');
     try {
-      const run = verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL });
+      const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL });
       assert.equal(run.status, 1, run.stdout + run.stderr);
       assert.match(run.stdout, /Journeys skipped: Critical table users is missing/);
       const results = allureResults(run.runDir!);
@@ -128,25 +134,26 @@ describe('npm run verify against a configured target', () => {
     }
   });
 
-  it('exit 2 with a one-line cause when Verity cannot log in to the database, and a report is written', () => {
+  it('exit 2 with a one-line cause when Verity cannot log in to the database, and a report is written', async () => {
     const wrong = new URL(demo.verifierDatabaseURL);
     wrong.password = 'not-the-password';
-    const run = verify({ BASE_URL: demo.baseURL, DATABASE_URL: wrong.toString() });
+    const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: wrong.toString() });
     assert.equal(run.status, 2, run.stdout + run.stderr);
     assert.match(run.stdout, /Verity cannot reach the database: password authentication failed for 127\.0\.0\.1:\d+\/personal_assistant/);
     assert.ok(existsSync(path.join(run.runDir!, 'allure-report', 'index.html')));
     assert.doesNotMatch(run.stdout + run.stderr, /not-the-password/);
   });
 
-  it('exit 2 when the target does not answer at all', () => {
-    const run = verify({ BASE_URL: 'http://127.0.0.1:9', DATABASE_URL: demo.verifierDatabaseURL, VERITY_HEALTH_TIMEOUT_MS: '1500' });
+  it('exit 2 when the target does not answer at all', async () => {
+    const port = await closedPort();
+    const run = await verify({ BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: demo.verifierDatabaseURL, VERITY_HEALTH_TIMEOUT_MS: '1500' });
     assert.equal(run.status, 2, run.stdout + run.stderr);
-    assert.match(run.stdout, /target unreachable: http:\/\/127\.0\.0\.1:9\/health is unreachable \(ECONNREFUSED\)/);
+    assert.match(run.stdout, new RegExp(`target unreachable: http://127\\.0\\.0\\.1:${port}/health is unreachable \\(ECONNREFUSED\\)`));
     assert.ok(existsSync(path.join(run.runDir!, 'allure-report', 'index.html')));
   });
 
-  it('exit 2 when no browser can be found, with the DB and API layers still reported', () => {
-    const run = verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_BROWSER: '/nonexistent/chromium' });
+  it('exit 2 when no browser can be found, with the DB and API layers still reported', async () => {
+    const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_BROWSER: '/nonexistent/chromium' });
     assert.equal(run.status, 2, run.stdout + run.stderr);
     assert.match(run.stdout, /no browser: VERITY_BROWSER points to \/nonexistent\/chromium, which does not exist/);
     assert.match(run.stdout, /Database\s+\d+ passed\s+0 failed/);
@@ -156,10 +163,10 @@ describe('npm run verify against a configured target', () => {
 });
 
 describe('npm run verify with a bad configuration', () => {
-  it('an invalid .env value: exit 2, one line naming the variable, nothing run, no report', () => {
+  it('an invalid .env value: exit 2, one line naming the variable, nothing run, no report', async () => {
     const envDir = mkdtempSync(path.join(tmpdir(), 'verity-env-'));
     writeFileSync(path.join(envDir, '.env'), 'VERITY_WORKERS=two\n');
-    const run = verify({}, envDir);
+    const run = await verify({}, envDir);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /^ {2}VERITY_WORKERS: expected a worker count \(a whole number\) \(got "two"\)$/m);
     assert.equal(run.runDir, undefined, 'no report for a config error');

@@ -1,11 +1,11 @@
 // The target's own health endpoint: up, and its database reachable.
 import * as allure from 'allure-js-commons';
+import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 
-test('Health endpoint reports the app and its database up', { tag: '@precondition' }, async ({ verity, request }) => {
-  await allure.epic('API');
-  await allure.feature('Health');
-  await allure.severity('blocker');
+const details = { tag: '@precondition', ...labels({ epic: 'API', feature: 'Health', severity: 'blocker' }) };
+
+test('Health endpoint reports the app and its database up', details, async ({ verity, request }) => {
   const state = verity.state;
   test.skip(!state?.target.baseURL, 'no BASE_URL: only the database checks run');
   test.skip(!!state?.setupError, `Verity setup failed: ${state?.setupError?.message}`);

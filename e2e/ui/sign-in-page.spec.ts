@@ -1,13 +1,10 @@
 // The frontend is served, renders its sign-in page in a real browser, and lets a user in.
-import * as allure from 'allure-js-commons';
+import { labels } from '../allure-labels.ts';
 import { DashboardPage } from '../pages/dashboard-page.ts';
 import { LoginPage } from '../pages/login-page.ts';
 import { test } from '../fixtures.ts';
 
-test('Sign-in page renders and signs a QA user in', async ({ page, verity }, testInfo) => {
-  await allure.epic('UI');
-  await allure.feature('Sign-in');
-  await allure.severity('critical');
+test('Sign-in page renders and signs a QA user in', labels({ epic: 'UI', feature: 'Sign-in', severity: 'critical' }), async ({ page, verity }, testInfo) => {
   const account = verity.config.accounts.qa[testInfo.parallelIndex % verity.config.accounts.qa.length]!;
   const login = new LoginPage(page);
   await test.step('Open the sign-in page', async () => {

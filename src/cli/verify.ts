@@ -119,7 +119,7 @@ function summarize({ config, state, layers, runDir, allureOk, playwrightExit, re
   const target = state?.target.baseURL ?? config.target.baseURL ?? '(no BASE_URL)';
   lines.push('', `Verity — ${state?.target.mode === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
   const total: LayerCounts = { passed: 0, failed: 0, skipped: 0 };
-  for (const [name, label] of [['database', 'Database'], ['api', 'API'], ['ui', 'UI']] as const) {
+  for (const [name, label] of [['setup', 'Setup'], ['database', 'Database'], ['api', 'API'], ['ui', 'UI']] as const) {
     const l = layers[name] ?? { passed: 0, failed: 0, skipped: 0 };
     total.passed += l.passed;
     total.failed += l.failed;
@@ -127,7 +127,7 @@ function summarize({ config, state, layers, runDir, allureOk, playwrightExit, re
     lines.push(`  ${label.padEnd(9)} ${String(l.passed).padStart(3)} passed  ${String(l.failed).padStart(3)} failed  ${String(l.skipped).padStart(3)} skipped`);
   }
   for (const [name, l] of Object.entries(layers)) {
-    if (['database', 'api', 'ui'].includes(name)) continue;
+    if (['setup', 'database', 'api', 'ui'].includes(name)) continue;
     total.passed += l.passed;
     total.failed += l.failed;
     total.skipped += l.skipped;

@@ -1,6 +1,7 @@
 // Verity's tests run against the real demo on a real embedded PostgreSQL. This file starts one
 // and builds the typed config Verity would have, without reading the developer's .env.
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,4 +64,16 @@ export async function runProbe(demo: Demo, probe: Probe, settings: Record<string
 /** The messages of an outcome's findings at or above a severity, for compact assertions. */
 export function messages(outcome: ProbeOutcome, severities = ['critical', 'major']): string[] {
   return outcome.findings.filter((f) => severities.includes(f.severity)).map((f) => f.message);
+}
+
+/** A loopback port nothing listens on (taken from the OS, then released). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

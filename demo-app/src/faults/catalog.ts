@@ -149,7 +149,7 @@ export const faults = [
         `SELECT (current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
                  - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'))::int AS free`);
       // Leave room for the app's pool and a verifier (at most 4 connections each, in practice).
-      await ctx.hold('connections', Math.max(1, row!.free - 12));
+      await ctx.hold('connections', Math.max(1, row!.free - 8));
     },
   },
 
