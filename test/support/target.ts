@@ -2,7 +2,6 @@
 // and builds the typed config Verity would have, without reading the developer's .env.
 import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDemo, type Demo, type DemoOptions } from '../../demo-app/src/index.ts';
@@ -11,8 +10,9 @@ import { loadProfile, type Profile } from '../../src/profile.ts';
 import { runProbes, type ProbeOutcome } from '../../db-probes/runner.ts';
 import type { Probe } from '../../db-probes/probe.ts';
 
-const password = randomBytes(12).toString('base64url');
-/** The accounts every test target is seeded with; passwords made up per test run. */
+// Test-only accounts. One fixed set keeps one seeded template on disk for all test runs.
+const password = 'verity-Test-Passw0rd-7';
+/** The accounts every test target is seeded with. */
 export const testAccounts = {
   qaEmails: ['qa1@example.test', 'qa2@example.test', 'qa3@example.test'],
   qaPassword: password,

@@ -41,6 +41,7 @@ export async function ensureTemplate(options: TemplateOptions): Promise<Template
   const dir = path.join(demoRoot, 'templates', templateKey(options));
   const metaFile = path.join(dir, 'template.json');
   if (existsSync(metaFile) && Date.now() - statSync(metaFile).mtimeMs < maxTemplateAgeMs) {
+    markUsed(dir);
     return { ...JSON.parse(readFileSync(metaFile, 'utf8')), pgdata: path.join(dir, 'pgdata') };
   }
   await mkdir(path.join(demoRoot, 'templates'), { recursive: true });
@@ -79,6 +80,7 @@ export async function ensureTemplate(options: TemplateOptions): Promise<Template
       if (!existsSync(metaFile)) throw err;
       rmSync(building, { recursive: true, force: true });
     });
+    markUsed(dir);
     pruneTemplates(path.basename(dir));
     return { ...JSON.parse(readFileSync(metaFile, 'utf8')), pgdata: path.join(dir, 'pgdata') };
   } catch (err) {
@@ -109,12 +111,29 @@ function secret(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** Templates of older code or settings are dead weight (hundreds of MB at large scales). */
+const lastUsedFile = 'last-used';
+const keptTemplates = 6;
+// A running instance resets from its template: never remove one that was used recently.
+const inUseMs = 30 * 60 * 1000;
+
+function markUsed(dir: string): void {
+  writeFileSync(path.join(dir, lastUsedFile), new Date().toISOString());
+}
+
+/** Templates of older code, settings or accounts are dead weight (73 MB each at scale 1). */
 function pruneTemplates(keep: string): void {
   const root = path.join(demoRoot, 'templates');
-  for (const name of readdirSync(root)) {
-    const full = path.join(root, name);
-    if (name === keep) continue;
-    if (Date.now() - statSync(full).mtimeMs > maxTemplateAgeMs) rmSync(full, { recursive: true, force: true });
-  }
+  const lastUsed = (dir: string) => {
+    const marker = path.join(root, dir, lastUsedFile);
+    return existsSync(marker) ? statSync(marker).mtimeMs : statSync(path.join(root, dir)).mtimeMs;
+  };
+  const byRecency = readdirSync(root)
+    .filter((name) => name !== keep && !name.startsWith('building-'))
+    .sort((a, b) => lastUsed(b) - lastUsed(a));
+  byRecency.forEach((name, index) => {
+    const idle = Date.now() - lastUsed(name);
+    if (idle > inUseMs && (index >= keptTemplates - 1 || idle > maxTemplateAgeMs)) {
+      rmSync(path.join(root, name), { recursive: true, force: true });
+    }
+  });
 }
