@@ -2,6 +2,7 @@
 // configured), waits for its health, and runs the database probes once, before any journey
 // touches the data. It never throws: whatever fails is written to the run state, and the tests
 // report it, so a failed setup still yields a report saying what failed.
+import { existsSync, statSync } from 'node:fs';
 import type { FullConfig } from '@playwright/test';
 import { probes } from './db-probes/index.ts';
 import { runProbes } from './db-probes/runner.ts';
@@ -31,7 +32,7 @@ export default async function globalSetup(_: FullConfig) {
       state.secrets.push(...embedded.secrets);
       state.target = { mode: 'embedded', baseURL: embedded.baseURL, databaseURL: embedded.databaseURL, appLogFile: embedded.appLogFile, accessTtlSeconds: embedded.accessTtlSeconds, authMode: embedded.authMode };
     } else {
-      state.target = { mode: 'configured', baseURL: config.target.baseURL, databaseURL: config.target.databaseURL, accessTtlSeconds: config.jwt.accessTtlSeconds };
+      state.target = { mode: 'configured', baseURL: config.target.baseURL, databaseURL: config.target.databaseURL, accessTtlSeconds: config.jwt.accessTtlSeconds, appLogFile: profile.app.logFile };
     }
     if (state.target.baseURL) {
       state.health = await waitForHealth(new URL(profile.app.healthPath, state.target.baseURL).href, config.budgets.healthTimeoutMs);
@@ -41,6 +42,7 @@ export default async function globalSetup(_: FullConfig) {
     } else {
       state.probesNotRun = 'DATABASE_URL is not set: the database checks did not run';
     }
+    if (state.target.appLogFile && existsSync(state.target.appLogFile)) state.target.appLogOffset = statSync(state.target.appLogFile).size;
   } catch (err) {
     state.setupError = { message: (err as Error).message.split('\n')[0]!, infrastructure: true };
   }

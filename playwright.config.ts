@@ -53,12 +53,15 @@ export default defineConfig({
     video: 'off',
   },
   projects: [
-    { name: 'setup', testMatch: 'setup.spec.ts' },
+    // Did Verity itself prepare the run? Its teardown reads the app's log once every journey ran.
+    { name: 'setup', testMatch: 'setup.spec.ts', teardown: 'app-log' },
+    { name: 'app-log', testMatch: 'app-log.teardown.ts' },
     { name: 'database', testMatch: 'database.spec.ts' },
-    { name: 'api', testMatch: 'api/**/*.spec.ts' },
+    { name: 'api', testMatch: 'api/**/*.spec.ts', dependencies: ['setup'] },
     {
       name: 'ui',
       testMatch: 'ui/**/*.spec.ts',
+      dependencies: ['setup'],
       use: {
         browserName: 'chromium',
         launchOptions: {

@@ -1,29 +1,78 @@
-// Fixtures every spec builds on: the run's config, what global setup learnt (the run state),
-// the target profile, and the gate that skips journeys when the target cannot be verified.
-import { test as base, expect } from '@playwright/test';
+// Fixtures every spec builds on: the run's config, what global setup learnt (the run state), the
+// target profile, the gate that skips journeys when the target cannot be verified, sessions made
+// through the API (one per test, signed out after), a browser already signed in, read-only
+// database access for cross-layer checks, and the collector of browser errors.
+import { test as base, expect, type ConsoleMessage } from '@playwright/test';
+import * as allure from 'allure-js-commons';
 import { loadConfig, type Config } from '../src/config.ts';
+import { GuardedDatabase, type ReadOnlySession } from '../src/db.ts';
 import { loadProfile, type Profile } from '../src/profile.ts';
 import { journeyBlocker, readRunState, type RunState } from '../src/run-state.ts';
+import { AuthApi, type Account, type Session, type Transport } from './support/auth-api.ts';
 
 export interface Verity {
   config: Config;
   /** Undefined only when global setup did not run at all. */
   state: RunState | undefined;
   profile: Profile;
+  app: Profile['app'];
+  transport: Transport;
 }
 
-export const test = base.extend<{ journey: void }, { verity: Verity }>({
+export interface BrowserErrors {
+  /** Declares errors this test provokes on purpose (e.g. the 401 before a refresh). */
+  expect(pattern: RegExp): void;
+}
+
+interface TestFixtures {
+  journey: void;
+  /** This worker's QA account: tests that change account state never share one. */
+  account: Account;
+  auth: AuthApi;
+  /** A session made through the API for `account`, placed in the browser when `signedIn` is set. */
+  session: Session;
+  /** Set with test.use({ signedIn: true }) to start the page already signed in (no UI login). */
+  signedIn: boolean;
+  /** Makes (once) the test's session; `session` and a signed-in browser share it. */
+  mainSession: () => Promise<Session>;
+  browserErrors: BrowserErrors;
+  expectedBrowserErrors: RegExp[];
+}
+
+interface WorkerFixtures {
+  verity: Verity;
+  /** Read-only queries through the same guarded access as the probes; undefined without a database. */
+  db: { query: ReadOnlySession['query'] } | undefined;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
   verity: [
     async ({}, use) => {
       const config = loadConfig();
       const state = readRunState(config.runtimeFile);
-      await use({ config, state, profile: await loadProfile(config.profile, config.envDir) });
+      const profile = await loadProfile(config.profile, config.envDir);
+      const declared = profile.app.auth?.transport ?? 'from-target';
+      const transport: Transport = declared === 'from-target' ? state?.target.authMode ?? 'bearer' : declared;
+      await use({ config, state, profile, app: profile.app, transport });
     },
     { scope: 'worker' },
   ],
+
+  db: [
+    async ({ verity }, use) => {
+      const url = verity.state?.target.databaseURL;
+      if (!url) return use(undefined);
+      const database = new GuardedDatabase(url, verity.config.database);
+      await use({ query: (sql, params) => database.readOnly((s) => s.query(sql, params)) });
+      await database.end();
+    },
+    { scope: 'worker' },
+  ],
+
   baseURL: async ({ verity }, use) => {
     await use(verity.state?.target.baseURL);
   },
+
   /**
    * Every API and UI test is a journey: it is skipped, with the cause, when the target cannot be
    * verified (setup failed, unhealthy, or a gate probe failed). Tests tagged @precondition are
@@ -36,11 +85,74 @@ export const test = base.extend<{ journey: void }, { verity: Verity }>({
         testInfo.skip(!!blocker, blocker);
         const browser = verity.state?.browser;
         if (testInfo.project.name === 'ui' && browser && 'missing' in browser) testInfo.skip(true, `Verity could not start a browser: ${browser.missing}`);
+        if (!verity.app.auth) testInfo.skip(true, 'the profile describes no sign-in (app.auth)');
       }
       await use();
     },
     { auto: true },
   ],
+
+  account: async ({ verity }, use, testInfo) => {
+    const accounts = verity.config.accounts.qa;
+    await use(accounts[testInfo.parallelIndex % accounts.length]!);
+  },
+
+  auth: async ({ verity }, use) => {
+    const auth = new AuthApi(verity.state!.target.baseURL!, verity.app.auth!, verity.transport);
+    await use(auth);
+    // Verity signs out of every session it opened, so nothing piles up on a long-lived database.
+    await auth.closeAll();
+  },
+
+  signedIn: [false, { option: true }],
+
+  mainSession: async ({ auth, account }, use) => {
+    let made: Promise<Session> | undefined;
+    await use(() => (made ??= auth.login(account)));
+  },
+
+  session: async ({ mainSession }, use) => {
+    await use(await mainSession());
+  },
+
+  storageState: async ({ signedIn, verity, baseURL, mainSession }, use) => {
+    if (!signedIn) return use(undefined);
+    // The browser starts with the test's own session, made through the API and placed where the
+    // app keeps it: no UI login, and never a session shared with another test.
+    const session = await mainSession();
+    const mapping = verity.app.auth!.browserStorage[verity.transport];
+    const localStorage = Object.entries(mapping).map(([name, what]) => ({
+      name,
+      value: what === 'access' ? session.accessToken : what === 'refresh' ? session.refreshToken ?? '' : what,
+    }));
+    const cookies = verity.transport === 'cookie' ? (await session.api.storageState()).cookies : [];
+    await use({ cookies, origins: [{ origin: new URL(baseURL!).origin, localStorage }] });
+  },
+
+  expectedBrowserErrors: async ({}, use) => {
+    await use([]);
+  },
+
+  browserErrors: async ({ expectedBrowserErrors }, use) => {
+    await use({ expect: (pattern) => expectedBrowserErrors.push(pattern) });
+  },
+
+  // Every page a test opens is watched: console errors, page errors and 5xx responses are
+  // attached, and the ones the test did not declare fail it.
+  page: async ({ page, expectedBrowserErrors }, use) => {
+    const seen: string[] = [];
+    page.on('console', (message: ConsoleMessage) => {
+      if (message.type() === 'error') seen.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => seen.push(`page error: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 500) seen.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+    });
+    await use(page);
+    if (seen.length) await allure.attachment('Browser errors', seen.join('\n'), 'text/plain');
+    const unexpected = seen.filter((line) => !expectedBrowserErrors.some((p) => p.test(line)));
+    expect(unexpected, 'console errors, page errors or 5xx responses the test did not expect').toEqual([]);
+  },
 });
 
 export { expect };

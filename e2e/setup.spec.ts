@@ -11,8 +11,4 @@ test('Verity setup', labels({ epic: 'Verity', feature: 'Setup', severity: 'block
     await allure.parameter('target', verity.state?.target.mode ?? 'unknown');
     expect(verity.state?.setupError?.message, 'Verity setup failed').toBeUndefined();
   });
-  await test.step('Browser available for the UI journeys', async () => {
-    const browser = verity.state?.browser;
-    expect(browser && 'missing' in browser ? browser.missing : undefined, 'no browser').toBeUndefined();
-  });
 });

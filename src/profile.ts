@@ -56,15 +56,88 @@ const databaseSchema = z.object({
   gates: z.array(z.string()).default(['connectivity', 'schema-presence']),
 });
 
+const urlPath = z.string().startsWith('/', 'expected a path starting with /');
+const pageObject = z.custom<new (page: any) => object>((v) => typeof v === 'function', 'expected a page-object class');
+
+const appSchema = z.object({
+  /** Answers 200 when the app and its database are up. */
+  healthPath: urlPath.default('/health'),
+  /** Public endpoints that must answer 200: the app's info, its API docs. */
+  publicPaths: z.array(urlPath).default([]),
+  /** Where the app publishes its OpenAPI document; its protected GET endpoints are then checked without new code. */
+  openApiPath: urlPath.optional(),
+  auth: z.object({
+    /**
+     * How tokens travel. 'bearer': in JSON bodies, kept by the SPA in storage; 'cookie': HttpOnly
+     * cookies set by login and refreshed by a cookie-authenticated POST. 'from-target': the
+     * embedded demo says which mode it runs.
+     */
+    transport: z.enum(['bearer', 'cookie', 'from-target']).default('from-target'),
+    loginPath: urlPath,
+    refreshPath: urlPath,
+    logoutPath: urlPath,
+    emailField: z.string().default('email'),
+    passwordField: z.string().default('password'),
+    /** Bearer transport: where the tokens are in the JSON bodies. */
+    accessTokenField: z.string().default('access_token'),
+    refreshTokenField: z.string().default('refresh_token'),
+    /** Cookie transport: the cookie names. */
+    accessCookie: z.string().default('access_token'),
+    refreshCookie: z.string().default('refresh_token'),
+    jwksPath: urlPath.optional(),
+    issuer: z.string().optional(),
+    audience: z.string().optional(),
+    /** The JWT claim naming the server-side session; ties a token to its session row. */
+    sessionClaim: z.string().default('sid'),
+    /** Presenting a revoked refresh token revokes its whole family. */
+    reuseDetection: z.boolean().default(false),
+    /** How the SPA keeps a session in the browser, per transport: localStorage key → 'access' | 'refresh' | a literal value. */
+    browserStorage: z.object({
+      bearer: z.record(z.string(), z.string()).default({}),
+      cookie: z.record(z.string(), z.string()).default({}),
+    }).default({ bearer: {}, cookie: {} }),
+  }).optional(),
+  /** API endpoints with app-specific meaning. */
+  api: z.object({
+    /** The signed-in user: its id and email fields. */
+    me: z.object({ path: urlPath, idField: z.string().default('id'), emailField: z.string().default('email') }).optional(),
+    /** Protected GET endpoints; OpenAPI-discovered ones are added. A zod schema here overrides the document's. */
+    protected: z.array(z.object({ path: urlPath, schema: z.custom<z.ZodType>((v) => v instanceof z.ZodType).optional() })).default([]),
+    /** Sample values for path parameters, e.g. { conversation_id: 'from:/api/v1/chat/conversations#items.0.conversation_id' }. */
+    sampleIds: z.record(z.string(), z.string()).default({}),
+    /** An endpoint only admins may call. */
+    adminOnly: urlPath.optional(),
+    /** A resource that belongs to one user: another user must not read it. */
+    ownedResource: z.object({ listPath: urlPath, itemsField: z.string(), idField: z.string(), itemPath: urlPath }).optional(),
+  }).default({ protected: [], sampleIds: {} }),
+  ui: z.object({
+    loginRoute: urlPath.default('/login'),
+    /** Signed-in pages, each checked for the user's data; keys name the page objects below. */
+    protectedRoutes: z.record(z.string(), urlPath).default({}),
+    /** Page-object classes: an app whose pages differ supplies its own, and the same journeys drive it. */
+    pages: z.record(z.string(), pageObject).default({}),
+  }).default({ loginRoute: '/login', protectedRoutes: {}, pages: {} }),
+  /** Cross-layer checks: where the database records what the UI and API do. */
+  records: z.object({
+    /** Session rows: table, key column, user column, and the condition for "active" (alias s). */
+    sessions: z.object({ table: z.string(), idColumn: z.string(), userColumn: z.string(), activeWhere: z.string() }),
+    /** Refresh-token rows of a session: table, session column, condition for "revoked" (alias t). */
+    tokens: z.object({ table: z.string(), sessionColumn: z.string(), revokedWhere: z.string() }).optional(),
+    /** The users table: id and email columns. */
+    users: z.object({ table: z.string(), idColumn: z.string(), emailColumn: z.string() }),
+    /** Counts a page shows, and the SQL giving the same count for a user ($1 = user id). */
+    counts: z.array(z.object({ page: z.string(), name: z.string(), sql: z.string() })).default([]),
+  }).optional(),
+  /** The target's log file, where it has one Verity can read (the embedded demo's is known). */
+  logFile: z.string().optional(),
+});
+
 const profileSchema = z.object({
   name: z.string().min(1),
   description: z.string().default(''),
   database: databaseSchema,
-  /** How the app is reached over HTTP. */
-  app: z.object({
-    /** Answers 200 when the app and its database are up. */
-    healthPath: z.string().startsWith('/').default('/health'),
-  }).default({ healthPath: '/health' }),
+  /** How the app is reached over HTTP and in the browser. Read by the journeys. */
+  app: appSchema.default(appSchema.parse({})),
 });
 
 export type ProfileInput = z.input<typeof profileSchema>;

@@ -14,6 +14,8 @@ export interface RunState {
     /** With its password: this file lives outside reports/ and is removed after the run. */
     databaseURL?: string;
     appLogFile?: string;
+    /** Where the app log stood when the journeys began: later lines belong to this run. */
+    appLogOffset?: number;
     accessTtlSeconds?: number;
     authMode?: 'bearer' | 'cookie';
   };

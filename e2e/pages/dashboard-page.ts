@@ -1,16 +1,20 @@
-// The signed-in landing page and its navigation.
+// The dashboard: the user's counts at a glance.
 import { expect, type Page } from '@playwright/test';
 
 export class DashboardPage {
-  constructor(private readonly page: Page) {}
+  constructor(protected readonly page: Page) {}
 
-  async expectSignedIn(email: string) {
-    await expect(this.page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
-    await expect(this.page.getByRole('navigation', { name: 'Main' }).getByTestId('nav-user-email')).toHaveText(email);
+  async open() {
+    await this.page.goto('/');
   }
 
-  async signOut() {
-    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
-    await expect(this.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  async expectLoaded() {
+    await expect(this.page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+    await expect(this.page.getByTestId('dashboard-conversations')).toHaveText(/^\d+$/);
+  }
+
+  async shownCounts(): Promise<{ conversations: number; messages: number; sms: number }> {
+    const read = async (id: string) => Number(await this.page.getByTestId(id).textContent());
+    return { conversations: await read('dashboard-conversations'), messages: await read('dashboard-messages'), sms: await read('dashboard-sms') };
   }
 }

@@ -1,13 +1,9 @@
-// The sign-in page, by intention: open it, see it, sign in.
+// The sign-in page, by intention: open it, sign in, see that it refused.
 import { expect, type Page } from '@playwright/test';
-
-export interface Account {
-  email: string;
-  password: string;
-}
+import type { Account } from '../support/auth-api.ts';
 
 export class LoginPage {
-  constructor(private readonly page: Page) {}
+  constructor(protected readonly page: Page) {}
 
   async open() {
     await this.page.goto('/login');
@@ -24,5 +20,10 @@ export class LoginPage {
     await this.page.getByLabel('Email').fill(account.email);
     await this.page.getByLabel('Password').fill(account.password);
     await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async expectRejected() {
+    await expect(this.page.getByRole('alert')).toHaveText(/invalid email or password/i);
+    await this.expectShown();
   }
 }

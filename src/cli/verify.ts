@@ -119,18 +119,21 @@ function summarize({ config, state, layers, runDir, allureOk, playwrightExit, re
   const target = state?.target.baseURL ?? config.target.baseURL ?? '(no BASE_URL)';
   lines.push('', `Verity — ${state?.target.mode === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
   const total: LayerCounts = { passed: 0, failed: 0, skipped: 0 };
-  for (const [name, label] of [['setup', 'Setup'], ['database', 'Database'], ['api', 'API'], ['ui', 'UI']] as const) {
-    const l = layers[name] ?? { passed: 0, failed: 0, skipped: 0 };
+  // Playwright projects, by the layer a reader knows them as.
+  const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', ui: 'UI' };
+  const byLayer: Record<string, LayerCounts> = {};
+  for (const [project, l] of Object.entries(layers)) {
+    const layer = (byLayer[layerOf[project] ?? project] ??= { passed: 0, failed: 0, skipped: 0 });
+    layer.passed += l.passed;
+    layer.failed += l.failed;
+    layer.skipped += l.skipped;
     total.passed += l.passed;
     total.failed += l.failed;
     total.skipped += l.skipped;
-    lines.push(`  ${label.padEnd(9)} ${String(l.passed).padStart(3)} passed  ${String(l.failed).padStart(3)} failed  ${String(l.skipped).padStart(3)} skipped`);
   }
-  for (const [name, l] of Object.entries(layers)) {
-    if (['setup', 'database', 'api', 'ui'].includes(name)) continue;
-    total.passed += l.passed;
-    total.failed += l.failed;
-    total.skipped += l.skipped;
+  for (const label of ['Setup', 'Database', 'API', 'UI', ...Object.keys(byLayer).filter((k) => !['Setup', 'Database', 'API', 'UI'].includes(k))]) {
+    const l = byLayer[label] ?? { passed: 0, failed: 0, skipped: 0 };
+    lines.push(`  ${label.padEnd(9)} ${String(l.passed).padStart(3)} passed  ${String(l.failed).padStart(3)} failed  ${String(l.skipped).padStart(3)} skipped`);
   }
   const worst = (state?.probes?.outcomes ?? [])
     .flatMap((o) => o.findings.map((f) => ({ ...f, probe: o.id })))
