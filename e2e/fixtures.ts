@@ -47,12 +47,18 @@ interface WorkerFixtures {
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   verity: [
-    async ({}, use) => {
+    async ({}, use, workerInfo) => {
       const config = loadConfig();
       const state = readRunState(config.runtimeFile);
       const profile = await loadProfile(config.profile, config.envDir);
       const declared = profile.app.auth?.transport ?? 'from-target';
-      const transport: Transport = declared === 'from-target' ? state?.target.authMode ?? 'bearer' : declared;
+      let transport: Transport = declared === 'from-target' ? state?.target.authMode ?? 'bearer' : declared;
+      // A configured target records no auth mode (only the embedded demo does): its own sign-in shows it.
+      const baseURL = state?.target.baseURL;
+      if (declared === 'from-target' && !state?.target.authMode && baseURL && profile.app.auth && ['api', 'ui'].includes(workerInfo.project.name) && !journeyBlocker(state)) {
+        const accounts = config.accounts.qa;
+        transport = (await transportShownBySignIn(new AuthApi(baseURL, profile.app.auth, 'bearer'), accounts[workerInfo.parallelIndex % accounts.length]!)) ?? 'bearer';
+      }
       await use({ config, state, profile, app: profile.app, transport });
     },
     { scope: 'worker' },
@@ -156,3 +162,25 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 });
 
 export { expect };
+
+/**
+ * How a target's tokens travel, as one sign-in shows it: the access token in the JSON body
+ * (bearer) or an access cookie set (cookie). The session is signed out at once. Undefined when
+ * the sign-in is refused: the journeys then report the refusal themselves.
+ */
+async function transportShownBySignIn(auth: AuthApi, account: Account): Promise<Transport | undefined> {
+  const { api, response } = await auth.loginResponse(account).catch(() => ({ api: undefined, response: undefined }));
+  if (!api || !response) return undefined;
+  try {
+    if (!response.ok()) return undefined;
+    const settings = auth.settings;
+    const body = await response.json().catch(() => undefined);
+    const bodyToken = body?.[settings.accessTokenField];
+    const cookies = (await api.storageState()).cookies;
+    const transport: Transport | undefined = typeof bodyToken === 'string' && bodyToken ? 'bearer' : cookies.some((c) => c.name === settings.accessCookie) ? 'cookie' : undefined;
+    await api.post(settings.logoutPath, { headers: transport === 'bearer' ? { authorization: `Bearer ${bodyToken}` } : {} }).catch(() => undefined);
+    return transport;
+  } finally {
+    await api.dispose();
+  }
+}

@@ -50,6 +50,10 @@ const settingsSchema = z.object({
   VERITY_HEALTH_TIMEOUT_MS: positiveInt('milliseconds').default(30000),
   VERITY_API_BUDGET_MS: positiveInt('milliseconds').default(1500),
   VERITY_DB_LATENCY_BUDGET_MS: z.string().regex(/^\d+(\.\d+)?$/, 'expected milliseconds, e.g. 200').transform(Number).default(200),
+  VERITY_TTFB_BUDGET_MS: positiveInt('milliseconds').default(800),
+  VERITY_FCP_BUDGET_MS: positiveInt('milliseconds').default(1800),
+  VERITY_LCP_BUDGET_MS: positiveInt('milliseconds').default(2500),
+  VERITY_CLS_BUDGET: z.string().regex(/^\d+(\.\d+)?$/, 'expected a layout-shift score, e.g. 0.1').transform(Number).default(0.1),
   VERITY_STATEMENT_TIMEOUT_MS: positiveInt('milliseconds').default(30000),
   VERITY_LOCK_TIMEOUT_MS: positiveInt('milliseconds').default(2000),
   VERITY_PROBE_TIMEOUT_MS: positiveInt('milliseconds').default(120000),
@@ -87,7 +91,16 @@ export interface Config {
   accounts: { qa: { email: string; password: string }[]; admin: { email: string; password: string } };
   jwt: { jwksURL?: string; publicKey?: string; secret?: string; issuer?: string; audience?: string; accessTtlSeconds?: number };
   embedded: { scale: number; accessTtlSeconds: number; authMode: 'bearer' | 'cookie' };
-  budgets: { healthTimeoutMs: number; apiMs: number; dbLatencyMs: number };
+  budgets: {
+    healthTimeoutMs: number;
+    apiMs: number;
+    dbLatencyMs: number;
+    /** Core web vitals of the signed-in pages (Google's "good" thresholds by default). */
+    ttfbMs: number;
+    fcpMs: number;
+    lcpMs: number;
+    cls: number;
+  };
   database: { statementTimeoutMs: number; lockTimeoutMs: number; probeTimeoutMs: number };
   thresholds: {
     exactCountMaxRows: number;
@@ -168,7 +181,15 @@ export function loadConfig(options: LoadOptions = {}): Config {
       accessTtlSeconds: s.VERITY_ACCESS_TTL_SECONDS,
     },
     embedded: { scale: s.VERITY_EMBEDDED_SCALE, accessTtlSeconds: s.VERITY_EMBEDDED_ACCESS_TTL_SECONDS, authMode: s.VERITY_EMBEDDED_AUTH_MODE },
-    budgets: { healthTimeoutMs: s.VERITY_HEALTH_TIMEOUT_MS, apiMs: s.VERITY_API_BUDGET_MS, dbLatencyMs: s.VERITY_DB_LATENCY_BUDGET_MS },
+    budgets: {
+      healthTimeoutMs: s.VERITY_HEALTH_TIMEOUT_MS,
+      apiMs: s.VERITY_API_BUDGET_MS,
+      dbLatencyMs: s.VERITY_DB_LATENCY_BUDGET_MS,
+      ttfbMs: s.VERITY_TTFB_BUDGET_MS,
+      fcpMs: s.VERITY_FCP_BUDGET_MS,
+      lcpMs: s.VERITY_LCP_BUDGET_MS,
+      cls: s.VERITY_CLS_BUDGET,
+    },
     database: { statementTimeoutMs: s.VERITY_STATEMENT_TIMEOUT_MS, lockTimeoutMs: s.VERITY_LOCK_TIMEOUT_MS, probeTimeoutMs: s.VERITY_PROBE_TIMEOUT_MS },
     thresholds: {
       exactCountMaxRows: s.VERITY_EXACT_COUNT_MAX_ROWS,

@@ -8,7 +8,8 @@ const patterns: RegExp[] = [
   /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
   /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
   /(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+(@)/gi,
-  /("(?:refresh_token|access_token|password|token)"\s*:\s*")[^"]+(")/gi,
+  // …also inside JSON that is itself a JSON string (a request body in a Playwright trace: \"refresh_token\":\"…\").
+  /(\\?"(?:refresh_token|access_token|password|token)\\?"\s*:\s*\\?")[^"\\]+(\\?")/gi,
   /((?:pa_access|pa_refresh|refresh_token|access_token)=)[^;\s&"]+/gi,
 ];
 

@@ -34,14 +34,16 @@ export class TokenService {
 
   async issueAccess(userId: string, sessionId: string): Promise<string> {
     const key = this.keys.signing();
+    const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
       .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime(`${this.settings.accessTtlSeconds}s`)
+      // One clock reading for both, so exp − iat is exactly the configured lifetime.
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.settings.accessTtlSeconds)
       .sign(key.privateKey);
   }
 

@@ -1,0 +1,148 @@
+// Signing in through the sign-in page, in a real browser: good credentials, bad ones, the way
+// back to a protected page, and (with a database) the session row a sign-in opens. Every test
+// that signs in through the page signs out at its end.
+import { decodeJwt } from 'jose';
+import { labels } from '../allure-labels.ts';
+import { expect, test } from '../fixtures.ts';
+import { pagesFor, type Pages } from '../pages/index.ts';
+import { expectOnPath } from '../support/ui-session.ts';
+import { sessionRecord, userIdOf } from '../support/ui-records.ts';
+
+const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
+
+// An address no account should have. The wrong password is the account's own with a suffix, so
+// the redactor masks it wherever Playwright records what was typed (step titles, traces).
+const unknownEmail = 'no-such-account@verity.invalid';
+const wrongPasswordFor = (account: { password: string }) => `${account.password}-but-wrong`;
+
+test('Signing in with a QA account lands on the dashboard, signed in', labels({ ...signIn, story: 'Good credentials', severity: 'blocker' }), async ({ page, verity, account }) => {
+  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+  const { loginRoute, protectedRoutes } = verity.app.ui;
+  await test.step('Open the sign-in page', async () => {
+    await login.open();
+    await login.expectShown();
+  });
+  await test.step('Sign in with the QA account', async () => {
+    await login.login(account);
+  });
+  await test.step('Land on the dashboard, showing its data, signed in as that account', async () => {
+    await dashboard.expectLoaded();
+    if (protectedRoutes.dashboard) await expectOnPath(page, protectedRoutes.dashboard);
+    await nav.expectSignedIn(account.email);
+  });
+  await test.step('Sign out: the sign-in page is shown again', async () => {
+    await nav.signOut();
+    await login.expectShown();
+    await expectOnPath(page, loginRoute);
+  });
+});
+
+test('Wrong credentials are refused with one message and the user stays on the sign-in page', labels({ ...signIn, story: 'Bad credentials', severity: 'critical' }), async ({ page, verity, account, browserErrors }) => {
+  // The page's sign-in call is answered 401: Chromium logs every refused request to the console.
+  browserErrors.expect(/status of 401/);
+  const { login } = pagesFor(verity.profile, page);
+  const { loginRoute } = verity.app.ui;
+  const { loginPath } = verity.app.auth!;
+  await test.step('Open the sign-in page', async () => {
+    await login.open();
+    await login.expectShown();
+  });
+  // Waiting for the answer first: the message of an earlier attempt must not pass for this one's.
+  const attempt = async (credentials: { email: string; password: string }) => {
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === loginPath && r.request().method() === 'POST');
+    await login.login(credentials);
+    expect((await answer).status(), `POST ${loginPath}`).toBe(401);
+    await login.expectRejected();
+    await expectOnPath(page, loginRoute);
+  };
+  await test.step("Sign in with the QA account's email and a wrong password: refused (401)", async () => {
+    await attempt({ email: account.email, password: wrongPasswordFor(account) });
+  });
+  await test.step('Sign in with an email no account has: refused the same way (401, same message)', async () => {
+    await attempt({ email: unknownEmail, password: wrongPasswordFor(account) });
+  });
+  const protectedPath = Object.values(verity.app.ui.protectedRoutes)[0];
+  if (protectedPath) {
+    await test.step(`Visit ${protectedPath}: still sent to the sign-in page, no session was kept`, async () => {
+      await page.goto(protectedPath);
+      await login.expectShown();
+      await expectOnPath(page, loginRoute);
+    });
+  }
+});
+
+test('A signed-out visit to a protected page leads to sign-in, and signing in returns to that page', labels({ ...signIn, story: 'Return to the requested page', severity: 'critical' }), async ({ page, verity, account }) => {
+  const pages = pagesFor(verity.profile, page);
+  const { loginRoute, protectedRoutes } = verity.app.ui;
+  const routes = Object.entries(protectedRoutes);
+  test.skip(!routes.length, 'the profile lists no protected routes (app.ui.protectedRoutes)');
+  for (const [name, path] of routes) {
+    await test.step(`Visit ${path} (${name}) signed out: the sign-in page opens instead`, async () => {
+      await page.goto(path);
+      await pages.login.expectShown();
+      await expectOnPath(page, loginRoute);
+    });
+  }
+  // A deep link is the interesting case: the first protected route that is not the home page.
+  const [name, path] = routes.find(([, p]) => p !== '/') ?? routes[0]!;
+  await test.step(`Visit ${path} (${name}) signed out, then sign in`, async () => {
+    await page.goto(path);
+    await pages.login.expectShown();
+    await pages.login.login(account);
+  });
+  await test.step(`Back on ${path}, showing its data, signed in as that account`, async () => {
+    await expectOnPath(page, path);
+    const target = pages[name as keyof Pages] as { expectLoaded?: () => Promise<void> } | undefined;
+    if (target?.expectLoaded) await target.expectLoaded();
+    await pages.nav.expectSignedIn(account.email);
+  });
+  await test.step('Sign out', async () => {
+    await pages.nav.signOut();
+    await pages.login.expectShown();
+  });
+});
+
+test('A sign-in through the page opens an active session for that user in the database', labels({ ...signIn, story: 'Session recorded in the database', severity: 'critical' }), async ({ page, verity, account, db }) => {
+  const records = verity.app.records;
+  test.skip(!db, 'no database: the session row cannot be checked (DATABASE_URL)');
+  test.skip(!records, 'the profile describes no records (app.records)');
+  const auth = verity.app.auth!;
+  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+  let accessToken: string | undefined;
+  await test.step('Open the sign-in page', async () => {
+    await login.open();
+    await login.expectShown();
+  });
+  await test.step('Sign in with the QA account, watching the sign-in answer', async () => {
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === auth.loginPath && r.request().method() === 'POST');
+    await login.login(account);
+    const response = await answer;
+    expect(response.status(), 'the sign-in answer').toBe(200);
+    if (verity.transport === 'bearer') {
+      accessToken = (await response.json())[auth.accessTokenField];
+    }
+    await dashboard.expectLoaded();
+    if (verity.transport === 'cookie') {
+      accessToken = (await page.context().cookies()).find((c) => c.name === auth.accessCookie)?.value;
+    }
+    expect(accessToken, `the sign-in gave the browser an access token (${verity.transport} transport)`).toBeTruthy();
+  });
+  const claims = decodeJwt(accessToken!);
+  const sessionId = claims[auth.sessionClaim] === undefined ? undefined : String(claims[auth.sessionClaim]);
+  await test.step(`The access token names its session (claim ${auth.sessionClaim})`, async () => {
+    expect(sessionId, `the access token carries the ${auth.sessionClaim} claim`).toBeTruthy();
+  });
+  await test.step(`The session row in ${records!.sessions.table} belongs to ${account.email} and is active`, async () => {
+    const userId = await userIdOf(db!, records!, account.email);
+    expect(userId, `${records!.users.table} has a row for ${account.email}`).toBeDefined();
+    const session = await sessionRecord(db!, records!, sessionId!);
+    expect(session, `${records!.sessions.table} has the row the token names`).toBeDefined();
+    expect(session!.userId, 'the session belongs to the user who signed in').toBe(userId);
+    expect(session!.active, 'the session is active').toBe(true);
+    expect(claims.sub === undefined ? undefined : String(claims.sub), "the token's subject is that user").toBe(userId);
+  });
+  await test.step('Sign out', async () => {
+    await nav.signOut();
+    await login.expectShown();
+  });
+});

@@ -1,0 +1,75 @@
+// Signing out through the page ends the session everywhere: the page returns to sign-in and
+// forgets the session, protected pages send the user back to sign-in, the API refuses the old
+// access token, and (with a database) the session row is no longer active.
+import { labels } from '../allure-labels.ts';
+import { expect, test } from '../fixtures.ts';
+import { pagesFor } from '../pages/index.ts';
+import { expectOnPath, pageAccessToken, sessionIdOf } from '../support/ui-session.ts';
+import { sessionRecord } from '../support/ui-records.ts';
+
+const signOut = { epic: 'Auth', feature: 'Sign-out' } as const;
+
+// Each test starts signed in with its own API-made session, placed where the app keeps it.
+test.use({ signedIn: true });
+
+test('Signing out returns to the sign-in page, and protected pages then lead back to it', labels({ ...signOut, story: 'Protected pages closed after sign-out', severity: 'critical' }), async ({ page, verity, account }) => {
+  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+  const { loginRoute, protectedRoutes } = verity.app.ui;
+  await test.step('Open the dashboard, signed in', async () => {
+    await page.goto(protectedRoutes.dashboard ?? '/');
+    await dashboard.expectLoaded();
+    await nav.expectSignedIn(account.email);
+  });
+  await test.step('Sign out: the sign-in page is shown', async () => {
+    await nav.signOut();
+    await login.expectShown();
+    await expectOnPath(page, loginRoute);
+  });
+  for (const [name, path] of Object.entries(protectedRoutes)) {
+    await test.step(`Visit ${path} (${name}): the sign-in page opens instead`, async () => {
+      await page.goto(path);
+      await login.expectShown();
+      await expectOnPath(page, loginRoute);
+    });
+  }
+});
+
+test('After signing out, the API refuses the old access token and the session row is closed', labels({ ...signOut, story: 'Session ended on the server', severity: 'blocker' }), async ({ page, verity, account, auth, db }) => {
+  const me = verity.app.api.me;
+  test.skip(!me, 'the profile names no "current user" endpoint (app.api.me)');
+  const settings = verity.app.auth!;
+  const records = verity.app.records;
+  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+  let accessToken: string | undefined;
+  await test.step('Open the dashboard, signed in', async () => {
+    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.expectLoaded();
+    await nav.expectSignedIn(account.email);
+    accessToken = await pageAccessToken(page, verity);
+    expect(accessToken, `the page holds an access token (${verity.transport} transport)`).toBeTruthy();
+  });
+  await test.step(`Before signing out, the API accepts the page's access token (GET ${me!.path} answers 200)`, async () => {
+    expect((await auth.getWithToken(me!.path, accessToken)).status()).toBe(200);
+  });
+  await test.step('Sign out through the page: the sign-out call succeeds and the sign-in page is shown', async () => {
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === settings.logoutPath && r.request().method() === 'POST');
+    await nav.signOut();
+    const response = await answer;
+    expect(response.ok(), `POST ${settings.logoutPath} answered ${response.status()}`).toBe(true);
+    await login.expectShown();
+  });
+  await test.step(`The API refuses the old access token (GET ${me!.path} answers 401)`, async () => {
+    expect((await auth.getWithToken(me!.path, accessToken)).status()).toBe(401);
+  });
+  if (db && records) {
+    await test.step(`The session row in ${records.sessions.table} is no longer active`, async () => {
+      const sessionId = sessionIdOf(accessToken, settings.sessionClaim);
+      expect(sessionId, `the access token carries the ${settings.sessionClaim} claim`).toBeTruthy();
+      const session = await sessionRecord(db, records, sessionId!);
+      expect(session, `${records.sessions.table} has the row the token names`).toBeDefined();
+      expect(session!.active, 'the session row still counts as active').toBe(false);
+    });
+  } else {
+    await test.step('No database or no records in the profile: the session row is not checked', async () => {});
+  }
+});

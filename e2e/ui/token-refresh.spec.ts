@@ -1,0 +1,153 @@
+// Token refresh as the page lives it: a refused access token is refreshed once and the request
+// retried; an access token past its lifetime is refused by the server and the page carries on
+// through a silent refresh; and when the refresh itself is refused, the page ends on sign-in
+// instead of breaking.
+import { labels } from '../allure-labels.ts';
+import { expect, test } from '../fixtures.ts';
+import { pagesFor } from '../pages/index.ts';
+import { expectOnPath, makeServerRefuseAccessToken, pageAccessToken, watchPath } from '../support/ui-session.ts';
+import { sessionRecord, tokenRecords, type TokenRecords } from '../support/ui-records.ts';
+
+const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
+/** The longest access-token lifetime the expiry journey waits out. */
+const longestTtlWaited = 120;
+
+// Each test starts signed in with its own API-made session, placed where the app keeps it.
+test.use({ signedIn: true });
+
+test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ page, verity, account, session, db, browserErrors }) => {
+  // The page's first call with the refused token is answered 401 before the refresh.
+  browserErrors.expect(/status of 401/);
+  const settings = verity.app.auth!;
+  const records = verity.app.records;
+  const { dashboard, profile, nav, login } = pagesFor(verity.profile, page);
+  let before: TokenRecords | undefined;
+  await test.step('Open the dashboard, signed in', async () => {
+    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.expectLoaded();
+    await nav.expectSignedIn(account.email);
+  });
+  const tokensChecked = !!(db && records?.tokens && session.sessionId);
+  if (tokensChecked) {
+    await test.step(`Note the session's refresh-token rows in ${records!.tokens!.table}`, async () => {
+      before = await tokenRecords(db!, records!, session.sessionId!);
+      expect(before!.live, 'live refresh tokens of the session before the refresh').toBe(1);
+    });
+  }
+  await test.step(`Make the server refuse the page's access token (a tampered copy, where the app keeps it: ${verity.transport})`, async () => {
+    await makeServerRefuseAccessToken(page, verity);
+  });
+  const refreshes = watchPath(page, settings.refreshPath);
+  await test.step('Go to the Profile page through the navigation: it loads, still signed in', async () => {
+    await nav.go('Profile');
+    await profile.expectLoaded();
+    await nav.expectSignedIn(account.email);
+  });
+  await test.step(`The page refreshed exactly once (POST ${settings.refreshPath}), and the refresh succeeded`, async () => {
+    await expect.poll(() => refreshes.statuses(), { message: 'status of each refresh answer' }).toEqual([200]);
+    expect(refreshes.requests, 'refresh requests the page sent').toHaveLength(1);
+  });
+  await test.step('The page keeps working: back to the dashboard', async () => {
+    await nav.go('Dashboard');
+    await dashboard.expectLoaded();
+    expect(refreshes.requests, 'refresh requests the page sent').toHaveLength(1);
+  });
+  if (tokensChecked) {
+    await test.step(`The refresh rotated the session's refresh token in ${records!.tokens!.table}: one more revoked, one live`, async () => {
+      const after = await tokenRecords(db!, records!, session.sessionId!);
+      expect(after, 'refresh-token rows of the session').toEqual({ live: 1, revoked: before!.revoked + 1 });
+    });
+  }
+  await test.step('Sign out', async () => {
+    await nav.signOut();
+    await login.expectShown();
+  });
+});
+
+test('An access token past its lifetime is refused by the server, and the page refreshes silently', labels({ ...refresh, story: 'Real expiry', severity: 'critical' }), async ({ page, verity, account, auth, browserErrors }) => {
+  const ttl = verity.state?.target.accessTtlSeconds ?? verity.config.jwt.accessTtlSeconds;
+  test.skip(!ttl, 'the access-token lifetime is unknown: set VERITY_ACCESS_TTL_SECONDS for a configured target');
+  test.skip(ttl! > longestTtlWaited, `the access-token lifetime (${ttl} s) is longer than this journey waits (${longestTtlWaited} s)`);
+  const me = verity.app.api.me;
+  test.skip(!me, 'the profile names no "current user" endpoint (app.api.me)');
+  test.setTimeout((ttl! + 60) * 1000);
+  // The page's first call after expiry is answered 401 before the refresh.
+  browserErrors.expect(/status of 401/);
+  const settings = verity.app.auth!;
+  const { dashboard, profile, nav, login } = pagesFor(verity.profile, page);
+  let original: string | undefined;
+  await test.step('Open the dashboard, signed in', async () => {
+    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.expectLoaded();
+    await nav.expectSignedIn(account.email);
+    original = await pageAccessToken(page, verity);
+    expect(original, `the page holds an access token (${verity.transport} transport)`).toBeTruthy();
+  });
+  await test.step(`The API accepts the page's access token now (GET ${me!.path} answers 200)`, async () => {
+    expect((await auth.getWithToken(me!.path, original)).status()).toBe(200);
+  });
+  await test.step(`Within its lifetime (${ttl} s) and a margin, the API starts refusing that token (401)`, async () => {
+    await expect
+      .poll(async () => (await auth.getWithToken(me!.path, original)).status(), {
+        message: `GET ${me!.path} with the page's original access token`,
+        timeout: (ttl! + 20) * 1000,
+        intervals: [1000],
+      })
+      .toBe(401);
+  });
+  const refreshes = watchPath(page, settings.refreshPath);
+  await test.step('Go to the Profile page through the navigation: it loads, still signed in', async () => {
+    await nav.go('Profile');
+    await profile.expectLoaded();
+    await nav.expectSignedIn(account.email);
+  });
+  await test.step(`The page refreshed exactly once (POST ${settings.refreshPath}), and the refresh succeeded`, async () => {
+    await expect.poll(() => refreshes.statuses(), { message: 'status of each refresh answer' }).toEqual([200]);
+    expect(refreshes.requests, 'refresh requests the page sent').toHaveLength(1);
+  });
+  await test.step('Sign out', async () => {
+    await nav.signOut();
+    await login.expectShown();
+  });
+});
+
+test('When the refresh token has been revoked, the page ends on the sign-in page instead of breaking', labels({ ...refresh, story: 'Refused refresh', severity: 'critical' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
+  // The refused access token and the refused refresh are both answered 401.
+  browserErrors.expect(/status of 401/);
+  const settings = verity.app.auth!;
+  const records = verity.app.records;
+  const { dashboard, nav, login } = pagesFor(verity.profile, page);
+  await test.step('Open the dashboard, signed in', async () => {
+    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.expectLoaded();
+    await nav.expectSignedIn(account.email);
+  });
+  await test.step("Use the session's refresh token from outside the browser: the browser's copy is now spent", async () => {
+    const response = await auth.refresh(session);
+    expect(response.status(), `POST ${settings.refreshPath} with the session's refresh token`).toBe(200);
+  });
+  await test.step(`Make the server refuse the page's access token (a tampered copy, where the app keeps it: ${verity.transport})`, async () => {
+    await makeServerRefuseAccessToken(page, verity);
+  });
+  const refreshes = watchPath(page, settings.refreshPath);
+  await test.step('Go to the Profile page through the navigation: the sign-in page is shown', async () => {
+    await nav.go('Profile');
+    await login.expectShown();
+    await expectOnPath(page, verity.app.ui.loginRoute);
+  });
+  // Whether the page refreshes at all is the first journey's concern; here, a refresh it tries
+  // must be refused (401, not an error), and tried once.
+  await test.step(`Any refresh the page tried (POST ${settings.refreshPath}) was refused with 401, at most once`, async () => {
+    await expect.poll(() => refreshes.responses.length, { message: 'refresh requests answered' }).toBe(refreshes.requests.length);
+    expect(refreshes.requests.length, 'refresh requests the page sent').toBeLessThanOrEqual(1);
+    expect(refreshes.statuses().filter((s) => s !== 401), 'refresh answers other than 401').toEqual([]);
+  });
+  // Only a page that presented the spent refresh token has set off reuse detection.
+  if (db && records && settings.reuseDetection && session.sessionId && refreshes.requests.length) {
+    await test.step(`Reuse detection: presenting the spent refresh token closed the session in ${records.sessions.table}`, async () => {
+      const row = await sessionRecord(db, records, session.sessionId!);
+      expect(row, `${records.sessions.table} has the session's row`).toBeDefined();
+      expect(row!.active, 'the session row still counts as active').toBe(false);
+    });
+  }
+});
