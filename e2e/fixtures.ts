@@ -121,8 +121,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use(await mainSession());
   },
 
-  storageState: async ({ signedIn, verity, baseURL, mainSession }, use) => {
+  storageState: async ({ signedIn, verity, baseURL, mainSession }, use, testInfo) => {
     if (!signedIn) return use(undefined);
+    // The browser context may be made before the journey gate has run: check it here too.
+    const blocker = journeyBlocker(verity.state);
+    testInfo.skip(!!blocker, blocker);
     // The browser starts with the test's own session, made through the API and placed where the
     // app keeps it: no UI login, and never a session shared with another test.
     const session = await mainSession();

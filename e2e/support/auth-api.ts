@@ -51,8 +51,9 @@ export class AuthApi {
   async login(account: Account): Promise<Session> {
     const { api, response } = await this.loginResponse(account);
     if (!response.ok()) {
+      const text = await response.text().catch(() => '');
       await api.dispose();
-      throw new Error(`login of ${account.email} answered ${response.status()}: ${(await response.text()).slice(0, 200)}`);
+      throw new Error(`login of ${account.email} answered ${response.status()}: ${text.slice(0, 200)}`);
     }
     const session = await this.sessionFrom(account, api, response);
     this.opened.push(session);
