@@ -32,7 +32,7 @@ export default async function globalSetup(_: FullConfig) {
       state.secrets.push(...embedded.secrets);
       state.target = { mode: 'embedded', baseURL: embedded.baseURL, databaseURL: embedded.databaseURL, appLogFile: embedded.appLogFile, accessTtlSeconds: embedded.accessTtlSeconds, authMode: embedded.authMode };
     } else {
-      state.target = { mode: 'configured', baseURL: config.target.baseURL, databaseURL: config.target.databaseURL, accessTtlSeconds: config.jwt.accessTtlSeconds, appLogFile: profile.app.logFile };
+      state.target = { mode: 'configured', baseURL: config.target.baseURL, databaseURL: config.target.databaseURL, accessTtlSeconds: config.jwt.accessTtlSeconds, appLogFile: config.target.appLogFile ?? profile.app.logFile };
     }
     if (state.target.baseURL) {
       state.health = await waitForHealth(new URL(profile.app.healthPath, state.target.baseURL).href, config.budgets.healthTimeoutMs);

@@ -48,6 +48,9 @@ export default defineConfig({
     ['json', { outputFile: path.join(runDir, 'results.json') }],
   ],
   use: {
+    // Bounded, so a page that never answers fails naming the action, not the test's timeout.
+    actionTimeout: 15_000,
+    navigationTimeout: 30_000,
     trace: config.trace,
     screenshot: 'only-on-failure',
     video: 'off',

@@ -1,4 +1,4 @@
-import { defineProbe } from './probe.ts';
+import { defineProbe, noteHiddenActivity } from './probe.ts';
 
 interface Open {
   pid: number;
@@ -27,10 +27,7 @@ export default defineProbe({
           AND pid <> pg_backend_pid() AND application_name <> 'verity'
           AND xact_start IS NOT NULL AND clock_timestamp() - xact_start > make_interval(secs => $1)
         ORDER BY xact_start`;
-      const [visibility] = await ctx.query<{ sees_all: boolean }>(`SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS sees_all`);
-      if (!visibility!.sees_all) {
-        ctx.finding({ severity: 'minor', message: "Verity's role is not a member of pg_read_all_stats (pg_monitor): other roles' transactions are hidden and were not checked" });
-      }
+      await noteHiddenActivity(ctx, "other roles' transactions are hidden and were not checked");
       const open = await ctx.query<Open>(sql, [limit]);
       ctx.fact('Transactions open longer than the limit', `${open.length} (limit ${limit} s)`);
       for (const t of open) {

@@ -83,3 +83,12 @@ export async function unreadableTables(ctx: ProbeContext, tables: string[]): Pro
   }
   return reasons;
 }
+
+/**
+ * Verity's role sees other roles' sessions in pg_stat_activity only as a member of
+ * pg_read_all_stats (pg_monitor); without it, say what went unchecked (a minor finding).
+ */
+export async function noteHiddenActivity(ctx: ProbeContext, consequence: string): Promise<void> {
+  const [visibility] = await ctx.query<{ sees_all: boolean }>(`SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS sees_all`);
+  if (!visibility!.sees_all) ctx.finding({ severity: 'minor', message: `Verity's role is not a member of pg_read_all_stats (pg_monitor): ${consequence}` });
+}

@@ -2,7 +2,7 @@
 // target profile, the gate that skips journeys when the target cannot be verified, sessions made
 // through the API (one per test, signed out after), a browser already signed in, read-only
 // database access for cross-layer checks, and the collector of browser errors.
-import { test as base, expect, type ConsoleMessage } from '@playwright/test';
+import { test as base, expect, type ConsoleMessage, type Response } from '@playwright/test';
 import * as allure from 'allure-js-commons';
 import { loadConfig, type Config } from '../src/config.ts';
 import { GuardedDatabase, type ReadOnlySession } from '../src/db.ts';
@@ -146,8 +146,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use({ expect: (pattern) => expectedBrowserErrors.push(pattern) });
   },
 
-  // Every page a test opens is watched: console errors, page errors and 5xx responses are
-  // attached, and the ones the test did not declare fail it.
+  // Every page a test opens is watched: console errors, page errors, 5xx responses and JSON calls
+  // answered with something else are attached, and the ones the test did not declare fail it.
   page: async ({ page, expectedBrowserErrors }, use) => {
     const seen: string[] = [];
     page.on('console', (message: ConsoleMessage) => {
@@ -155,16 +155,34 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     });
     page.on('pageerror', (error) => seen.push(`page error: ${error.message}`));
     page.on('response', (response) => {
-      if (response.status() >= 500) seen.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+      const call = `${response.request().method()} ${response.url()}`;
+      if (response.status() >= 500) seen.push(`HTTP ${response.status()}: ${call}`);
+      else if (answersJsonCallWithSomethingElse(response)) {
+        seen.push(`not JSON: ${call} answered ${response.status()} ${response.headers()['content-type'] ?? 'with no content type'} to a call that accepts only JSON`);
+      }
     });
     await use(page);
     if (seen.length) await allure.attachment('Browser errors', seen.join('\n'), 'text/plain');
     const unexpected = seen.filter((line) => !expectedBrowserErrors.some((p) => p.test(line)));
-    expect(unexpected, 'console errors, page errors or 5xx responses the test did not expect').toEqual([]);
+    expect(unexpected, 'console errors, page errors, 5xx responses or non-JSON answers the test did not expect').toEqual([]);
   },
 });
 
 export { expect };
+
+/**
+ * A fetch or XHR call the page made asking for JSON alone (its Accept names application/json and
+ * no wildcard) that got another content type: a broken endpoint the page may hide behind a
+ * blank widget.
+ */
+function answersJsonCallWithSomethingElse(response: Response): boolean {
+  const request = response.request();
+  if (!['fetch', 'xhr'].includes(request.resourceType())) return false;
+  const accept = request.headers()['accept'] ?? '';
+  if (!/application\/json/i.test(accept) || accept.includes('*/*')) return false;
+  if ([204, 304].includes(response.status()) || (response.status() >= 300 && response.status() < 400)) return false;
+  return !/[/+]json\b/i.test(response.headers()['content-type'] ?? '');
+}
 
 /**
  * How a target's tokens travel, as one sign-in shows it: the access token in the JSON body

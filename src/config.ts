@@ -42,6 +42,7 @@ const settingsSchema = z.object({
   VERITY_JWT_ISSUER: z.string().min(1).optional(),
   VERITY_JWT_AUDIENCE: z.string().min(1).optional(),
   VERITY_ACCESS_TTL_SECONDS: positiveInt('the access-token lifetime in seconds').optional(),
+  VERITY_APP_LOG_FILE: z.string().min(1).optional(),
 
   VERITY_EMBEDDED_SCALE: positiveInt('the embedded demo\'s seed scale').default(1),
   VERITY_EMBEDDED_ACCESS_TTL_SECONDS: positiveInt('the embedded demo\'s access-token lifetime in seconds').default(45),
@@ -86,6 +87,8 @@ export interface Config {
     mode: 'embedded' | 'configured';
     baseURL?: string;
     databaseURL?: string;
+    /** The target's log file, where Verity can read it; overrides the profile's app.logFile. */
+    appLogFile?: string;
   };
   profile: string;
   accounts: { qa: { email: string; password: string }[]; admin: { email: string; password: string } };
@@ -166,7 +169,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return {
     envName,
     envDir,
-    target: { mode, baseURL: s.BASE_URL, databaseURL: s.DATABASE_URL },
+    target: { mode, baseURL: s.BASE_URL, databaseURL: s.DATABASE_URL, appLogFile: s.VERITY_APP_LOG_FILE ? path.resolve(envDir, s.VERITY_APP_LOG_FILE) : undefined },
     profile: s.VERITY_PROFILE,
     accounts: {
       qa: s.VERITY_QA_EMAILS.map((email) => ({ email, password: s.VERITY_QA_PASSWORD })),

@@ -1,48 +1,15 @@
 // `npm run verify` as a user runs it: the report it writes, its summary and exit codes, the
 // gating fault, the exit-2 causes, and a scan of reports/ for secrets after a run with traces on.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import AdmZip from 'adm-zip';
 import type { Demo } from '../demo-app/src/index.ts';
 import { probes } from '../db-probes/index.ts';
-import { closedPort, startTarget, testAccounts, testEnvironment } from './support/target.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface VerifyRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  reportsDir: string;
-  runDir?: string;
-}
-
-/** Runs `npm run verify` without blocking this process: the demo under test lives in it. */
-async function verify(settings: Record<string, string> = {}, envDir?: string): Promise<VerifyRun> {
-  const reportsDir = mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
-  const env: Record<string, string> = { ...testEnvironment({ VERITY_REPORTS_DIR: reportsDir, VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings }) };
-  if (envDir) env.VERITY_ENV_DIR = envDir;
-  const child = spawn('npm', ['run', '--silent', 'verify'], { cwd: repoRoot, env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const runs = existsSync(reportsDir) ? readdirSync(reportsDir) : [];
-  return { status, stdout, stderr, reportsDir, runDir: runs[0] ? path.join(reportsDir, runs[0]) : undefined };
-}
-
-function allureResults(runDir: string): any[] {
-  const dir = path.join(runDir, 'allure-results');
-  return readdirSync(dir).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
-}
-
-const label = (result: any, name: string) => result.labels.find((l: any) => l.name === name)?.value;
+import { closedPort, startTarget, testAccounts } from './support/target.ts';
+import { allureResults, label, verify, type VerifyRun } from './support/verify-run.ts';
 
 /** Every file under a folder, zip entries included, as text. */
 function* filesUnder(dir: string): Generator<{ name: string; text: string }> {
@@ -61,7 +28,8 @@ function* filesUnder(dir: string): Generator<{ name: string; text: string }> {
 describe('npm run verify on the embedded demo', () => {
   let healthy: VerifyRun;
   before(async () => {
-    healthy = await verify({ VERITY_TRACE: 'on' });
+    // A short token lifetime keeps the expiry journey's wait short.
+    healthy = await verify({ VERITY_TRACE: 'on', VERITY_EMBEDDED_ACCESS_TTL_SECONDS: '15' });
   });
 
   it('exits 0 with a green summary and an Allure report', () => {
@@ -166,7 +134,7 @@ describe('npm run verify with a bad configuration', () => {
   it('an invalid .env value: exit 2, one line naming the variable, nothing run, no report', async () => {
     const envDir = mkdtempSync(path.join(tmpdir(), 'verity-env-'));
     writeFileSync(path.join(envDir, '.env'), 'VERITY_WORKERS=two\n');
-    const run = await verify({}, envDir);
+    const run = await verify({}, { envDir });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /^ {2}VERITY_WORKERS: expected a worker count \(a whole number\) \(got "two"\)$/m);
     assert.equal(run.runDir, undefined, 'no report for a config error');

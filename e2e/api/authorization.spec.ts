@@ -3,7 +3,7 @@
 import * as allure from 'allure-js-commons';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
-import { fillPath } from '../support/openapi.ts';
+import { itemPath } from '../support/openapi.ts';
 
 const details = (story: string) => labels({ epic: 'Auth', feature: 'Authorization', story, severity: 'critical' });
 
@@ -50,14 +50,14 @@ test('A QA user cannot read a resource another QA user owns', details('Owned res
     expect(id, `the first item's ${owned!.idField}`).toBeDefined();
     return String(id);
   });
-  const itemPath = fillPath(owned!.itemPath, Object.fromEntries([...owned!.itemPath.matchAll(/\{([^}]+)\}/g)].map((m) => [m[1]!, itemId])));
+  const path = itemPath(owned!.itemPath, itemId);
   await allure.attachment('Item tried', JSON.stringify({ itemPath: owned!.itemPath, [owned!.idField]: itemId }, null, 2), 'application/json');
   await test.step(`Control: the owner reads it: GET ${owned!.itemPath} answers 200`, async () => {
-    const response = await owner.api.get(itemPath, { headers: auth.authHeaders(owner) });
-    expect(response.status(), 'control: the owner must be able to read the item, or a refusal to another user proves nothing').toBe(200);
+    const response = await owner.api.get(path, { headers: auth.authHeaders(owner) });
+    expect(response.status(), `control: the owner must be able to read the item (GET ${owned!.itemPath}), or a refusal to another user proves nothing`).toBe(200);
   });
   await test.step(`The first QA user is refused: GET ${owned!.itemPath} answers 403 or 404`, async () => {
-    const response = await session.api.get(itemPath, { headers: auth.authHeaders(session) });
+    const response = await session.api.get(path, { headers: auth.authHeaders(session) });
     expect([403, 404].includes(response.status()), `GET ${owned!.itemPath} of another user's item must be refused with 403 or 404, got ${response.status()}`).toBe(true);
   });
 });

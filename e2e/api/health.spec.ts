@@ -15,7 +15,7 @@ test('Health endpoint reports the app and its database up', details, async ({ ve
   await test.step(`GET ${verity.profile.app.healthPath} answers 200 with JSON`, async () => {
     const response = await request.get(verity.profile.app.healthPath);
     await allure.attachment('Response', await response.text(), 'application/json');
-    expect(response.status()).toBe(200);
+    expect(response.status(), `GET ${verity.profile.app.healthPath}`).toBe(200);
     expect(response.headers()['content-type']).toMatch(/application\/json/);
   });
 });

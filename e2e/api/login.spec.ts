@@ -82,12 +82,11 @@ test('Sign-out ends the session at once', details('Sign-out'), async ({ verity, 
   const session = await test.step('Sign in as a QA user through the API', () => mainSession());
   await test.step(`Control: GET ${me} with the access token answers 200`, async () => {
     const response = await auth.getWithToken(me!, session.accessToken);
-    expect(response.status(), 'control: the access token must work before the sign-out, or its 401 afterwards proves nothing').toBe(200);
+    expect(response.status(), `control: GET ${me} must accept the access token before the sign-out, or its 401 afterwards proves nothing`).toBe(200);
   });
   await test.step(`POST ${verity.app.auth!.logoutPath} succeeds`, async () => {
     const response = await auth.logout(session);
-    expect(response.status(), 'sign-out').toBeGreaterThanOrEqual(200);
-    expect(response.status(), 'sign-out').toBeLessThan(300);
+    expect(response.ok(), `POST ${verity.app.auth!.logoutPath} answered ${response.status()}`).toBe(true);
   });
   await test.step(`GET ${me} with the same access token now gets 401`, async () => {
     const response = await auth.getWithToken(me!, session.accessToken);

@@ -40,7 +40,7 @@ test('Refresh issues a new token pair and retires the old refresh token', detail
   // Refusals below are only meaningful if a refresh token presented this way can be accepted at all.
   await test.step('Control: the new refresh token, presented on its own outside the session, is accepted (200)', async () => {
     const response = await auth.presentRefreshToken(session.refreshToken!);
-    expect(response.status(), 'control: a valid refresh token presented on its own must be accepted, or refusing the old one proves nothing').toBe(200);
+    expect(response.status(), `control: POST ${verity.app.auth!.refreshPath} must accept a valid refresh token presented on its own, or refusing the old one proves nothing`).toBe(200);
   });
   await test.step('The old refresh token is refused', async () => {
     expectRefused(await auth.presentRefreshToken(before.refresh!), 'the old refresh token after rotation');
@@ -62,7 +62,7 @@ test('A reused refresh token is refused and ends its token family', details('Reu
   const latest = { access: session.accessToken, refresh: session.refreshToken };
   await test.step(`Control: GET ${me} with the latest access token answers 200`, async () => {
     const response = await auth.getWithToken(me!, latest.access);
-    expect(response.status(), 'control: the latest access token must work before the reuse, or its 401 afterwards proves nothing').toBe(200);
+    expect(response.status(), `control: GET ${me} must accept the latest access token before the reuse, or its 401 afterwards proves nothing`).toBe(200);
   });
   await test.step('Present the revoked first refresh token again: it is refused', async () => {
     expectRefused(await auth.presentRefreshToken(first!), 'the reused (revoked) refresh token');
@@ -73,7 +73,7 @@ test('A reused refresh token is refused and ends its token family', details('Reu
   }
   await test.step(`The latest access token of that session now gets 401 on GET ${me}`, async () => {
     const response = await auth.getWithToken(me!, latest.access);
-    expect.soft(response.status(), `GET ${me} with the latest access token after the family was revoked`).toBe(401);
+    expect.soft(response.status(), `GET ${me} with the latest access token after the family was revoked: an access token of an ended session must be refused`).toBe(401);
   });
   await test.step('The latest refresh token of that session is refused too', async () => {
     expectRefused(await auth.presentRefreshToken(latest.refresh!), 'the latest refresh token after the family was revoked');

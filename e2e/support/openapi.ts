@@ -118,6 +118,11 @@ export function fillPath(path: string, values: Record<string, string>): string {
   return path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? name));
 }
 
+/** The path of one item: its one parameter, e.g. /conversations/{id}, given the item's id. */
+export function itemPath(path: string, id: string): string {
+  return fillPath(path, Object.fromEntries(pathParameters(path).map((name) => [name, id])));
+}
+
 /**
  * A sample value for a path parameter, from the profile's api.sampleIds: a literal, or
  * 'from:/list/path#items.0.field' (GET the list with the session, follow the dotted path).

@@ -6,6 +6,8 @@ import type { Page, TestInfo } from '@playwright/test';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 import { pagesFor } from '../pages/index.ts';
+import { itemPath } from '../support/openapi.ts';
+import { pageCallAnswer } from '../support/steps.ts';
 import { storageKeyFor } from '../support/ui-session.ts';
 import { pageCounts, userIdOf } from '../support/ui-records.ts';
 
@@ -155,8 +157,11 @@ test('Another user\'s conversation is not shown', labels({ ...pagesFeature, stor
     test.skip(!items?.length, `${other.email} has no conversations to try`);
     foreignId = String(items[0]![owned!.idField]);
   });
-  await test.step(`Signed in as ${account.email}, open that conversation by its address: the page refuses to show it`, async () => {
+  await test.step(`Signed in as ${account.email}, open that conversation by its address: the API refuses it and the page does not show it`, async () => {
+    const answer = pageCallAnswer(page, 'GET', itemPath(owned!.itemPath, foreignId!));
     await conversations.openById(foreignId!);
+    const status = (await answer).status();
+    expect([403, 404].includes(status), `GET ${owned!.itemPath} of another user's conversation, called by the page, must be refused with 403 or 404, got ${status}`).toBe(true);
     await conversations.expectNotShown();
     await attachScreenshot(page, testInfo, 'Foreign conversation');
   });

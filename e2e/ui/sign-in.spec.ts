@@ -7,6 +7,7 @@ import { expect, test } from '../fixtures.ts';
 import { pagesFor, type Pages } from '../pages/index.ts';
 import { expectOnPath } from '../support/ui-session.ts';
 import { sessionRecord, userIdOf } from '../support/ui-records.ts';
+import { pageCallAnswer } from '../support/steps.ts';
 
 const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
 
@@ -48,18 +49,18 @@ test('Wrong credentials are refused with one message and the user stays on the s
     await login.expectShown();
   });
   // Waiting for the answer first: the message of an earlier attempt must not pass for this one's.
-  const attempt = async (credentials: { email: string; password: string }) => {
-    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === loginPath && r.request().method() === 'POST');
+  const attempt = async (credentials: { email: string; password: string }, what: string) => {
+    const answer = pageCallAnswer(page, 'POST', loginPath);
     await login.login(credentials);
-    expect((await answer).status(), `POST ${loginPath}`).toBe(401);
+    expect((await answer).status(), `POST ${loginPath} with ${what} must be refused with 401, the same answer whatever was wrong (a different one reveals which emails have accounts)`).toBe(401);
     await login.expectRejected();
     await expectOnPath(page, loginRoute);
   };
   await test.step("Sign in with the QA account's email and a wrong password: refused (401)", async () => {
-    await attempt({ email: account.email, password: wrongPasswordFor(account) });
+    await attempt({ email: account.email, password: wrongPasswordFor(account) }, 'a wrong password');
   });
   await test.step('Sign in with an email no account has: refused the same way (401, same message)', async () => {
-    await attempt({ email: unknownEmail, password: wrongPasswordFor(account) });
+    await attempt({ email: unknownEmail, password: wrongPasswordFor(account) }, 'an unknown email');
   });
   const protectedPath = Object.values(verity.app.ui.protectedRoutes)[0];
   if (protectedPath) {
@@ -114,10 +115,10 @@ test('A sign-in through the page opens an active session for that user in the da
     await login.expectShown();
   });
   await test.step('Sign in with the QA account, watching the sign-in answer', async () => {
-    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === auth.loginPath && r.request().method() === 'POST');
+    const answer = pageCallAnswer(page, 'POST', auth.loginPath);
     await login.login(account);
     const response = await answer;
-    expect(response.status(), 'the sign-in answer').toBe(200);
+    expect(response.status(), `the sign-in answer (POST ${auth.loginPath})`).toBe(200);
     if (verity.transport === 'bearer') {
       accessToken = (await response.json())[auth.accessTokenField];
     }

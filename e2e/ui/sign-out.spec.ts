@@ -6,6 +6,7 @@ import { expect, test } from '../fixtures.ts';
 import { pagesFor } from '../pages/index.ts';
 import { expectOnPath, pageAccessToken, sessionIdOf } from '../support/ui-session.ts';
 import { sessionRecord } from '../support/ui-records.ts';
+import { pageCallAnswer } from '../support/steps.ts';
 
 const signOut = { epic: 'Auth', feature: 'Sign-out' } as const;
 
@@ -49,17 +50,17 @@ test('After signing out, the API refuses the old access token and the session ro
     expect(accessToken, `the page holds an access token (${verity.transport} transport)`).toBeTruthy();
   });
   await test.step(`Before signing out, the API accepts the page's access token (GET ${me!.path} answers 200)`, async () => {
-    expect((await auth.getWithToken(me!.path, accessToken)).status()).toBe(200);
+    expect((await auth.getWithToken(me!.path, accessToken)).status(), `control: GET ${me!.path} with the page's access token before signing out`).toBe(200);
   });
   await test.step('Sign out through the page: the sign-out call succeeds and the sign-in page is shown', async () => {
-    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === settings.logoutPath && r.request().method() === 'POST');
+    const answer = pageCallAnswer(page, 'POST', settings.logoutPath);
     await nav.signOut();
     const response = await answer;
     expect(response.ok(), `POST ${settings.logoutPath} answered ${response.status()}`).toBe(true);
     await login.expectShown();
   });
   await test.step(`The API refuses the old access token (GET ${me!.path} answers 401)`, async () => {
-    expect((await auth.getWithToken(me!.path, accessToken)).status()).toBe(401);
+    expect((await auth.getWithToken(me!.path, accessToken)).status(), `GET ${me!.path} with the old access token after signing out`).toBe(401);
   });
   if (db && records) {
     await test.step(`The session row in ${records.sessions.table} is no longer active`, async () => {

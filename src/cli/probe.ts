@@ -2,24 +2,16 @@
 // The database checks alone: a console table (or JSON), and the same exit codes as verify.
 import { probes } from '../../db-probes/index.ts';
 import { exitCodeOf, runProbes, type ProbeOutcome, type ProbeRun } from '../../db-probes/runner.ts';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { loadConfigOrExplain, parseEnvArgument } from './common.ts';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../embedded-target.ts';
 import { loadProfile } from '../profile.ts';
 import { Redactor } from '../redact.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const envIndex = argv.findIndex((a) => a === '--env');
-  const envName = envIndex >= 0 ? argv[envIndex + 1] : argv.find((a) => a.startsWith('--env='))?.slice(6);
-  let config: Config;
-  try {
-    config = loadConfig({ envName });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error('Verity: configuration error (nothing was run):');
-    for (const problem of err.problems) console.error(`  ${problem}`);
-    return 2;
-  }
+  const { envName, rest } = parseEnvArgument(argv);
+  const json = rest.includes('--json');
+  const config = loadConfigOrExplain(envName);
+  if (!config) return 2;
   if (config.target.mode === 'configured' && !config.target.databaseURL) {
     console.error('Verity: DATABASE_URL is not set: `npm run probe` needs a database');
     return 2;

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, ensureRunIdentity, loadConfig, runDirOf, verityEnvironment, type Config } from '../config.ts';
+import { ensureRunIdentity, runDirOf, verityEnvironment, type Config } from '../config.ts';
+import { loadConfigOrExplain, parseEnvArgument } from './common.ts';
 import { readRunState, type RunState } from '../run-state.ts';
 import { Redactor } from '../redact.ts';
 
@@ -20,16 +21,9 @@ interface LayerCounts {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { envName, passThrough } = parseArgs(argv);
-  let config: Config;
-  try {
-    config = loadConfig({ envName });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error('Verity: configuration error (nothing was run):');
-    for (const problem of err.problems) console.error(`  ${problem}`);
-    return 2;
-  }
+  const { envName, rest: passThrough } = parseEnvArgument(argv);
+  const config = loadConfigOrExplain(envName);
+  if (!config) return 2;
   if (passThrough.some((a) => a.startsWith('--reporter'))) {
     console.error('Verity: --reporter is not allowed: it would replace the reporter that keeps secrets out of reports/');
     return 2;
@@ -44,8 +38,8 @@ async function main(argv: string[]): Promise<number> {
     const allure = existsSync(path.join(runDir, 'allure-results'))
       ? await run(bin('allure'), ['generate', path.join(runDir, 'allure-results'), '--output', path.join(runDir, 'allure-report')], process.env, true)
       : 1;
-    const layers = countLayers(path.join(runDir, 'results.json'));
-    const summary = summarize({ config, state, layers, runDir, allureOk: allure === 0, playwrightExit: playwright, redactor });
+    const { layers, failures } = readResults(path.join(runDir, 'results.json'));
+    const summary = summarize({ config, state, layers, failures, runDir, allureOk: allure === 0, playwrightExit: playwright, redactor });
     writeFileSync(path.join(runDir, 'summary.txt'), summary.text);
     console.log(summary.text);
     return summary.exitCode;
@@ -53,17 +47,6 @@ async function main(argv: string[]): Promise<number> {
     // It holds the embedded target's database passwords.
     rmSync(runtimeFile, { force: true });
   }
-}
-
-function parseArgs(argv: string[]) {
-  const passThrough: string[] = [];
-  let envName: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--env') envName = argv[++i];
-    else if (argv[i]!.startsWith('--env=')) envName = argv[i]!.slice('--env='.length);
-    else passThrough.push(argv[i]!);
-  }
-  return { envName, passThrough };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
@@ -74,10 +57,18 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, quiet = fa
   });
 }
 
-/** Passed, failed and skipped tests per project (database, api, ui), from Playwright's JSON report. */
-function countLayers(file: string): Record<string, LayerCounts> {
+/** A test that failed: where, what, and the first line of why. */
+interface FailedCheck {
+  project: string;
+  title: string;
+  reason: string;
+}
+
+/** Passed, failed and skipped tests per project (database, api, ui), and the failures, from Playwright's JSON report. */
+function readResults(file: string): { layers: Record<string, LayerCounts>; failures: FailedCheck[] } {
   const layers: Record<string, LayerCounts> = {};
-  if (!existsSync(file)) return layers;
+  const failures: FailedCheck[] = [];
+  if (!existsSync(file)) return { layers, failures };
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const visit = (suite: any) => {
     for (const spec of suite.specs ?? []) {
@@ -85,19 +76,25 @@ function countLayers(file: string): Record<string, LayerCounts> {
         const layer = (layers[t.projectName] ??= { passed: 0, failed: 0, skipped: 0 });
         if (t.status === 'skipped') layer.skipped++;
         else if (t.status === 'expected' || t.status === 'flaky') layer.passed++;
-        else layer.failed++;
+        else {
+          layer.failed++;
+          const message: string = t.results?.at(-1)?.errors?.[0]?.message ?? t.results?.at(-1)?.status ?? '';
+          const reason = message.replace(/\u001b\[[0-9;]*m/g, '').replace(/^Error: /, '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+          failures.push({ project: t.projectName, title: spec.title, reason });
+        }
       }
     }
     for (const child of suite.suites ?? []) visit(child);
   };
   for (const suite of report.suites ?? []) visit(suite);
-  return layers;
+  return { layers, failures };
 }
 
 interface SummaryInput {
   config: Config;
   state: RunState | undefined;
   layers: Record<string, LayerCounts>;
+  failures: FailedCheck[];
   runDir: string;
   allureOk: boolean;
   playwrightExit: number;
@@ -105,7 +102,7 @@ interface SummaryInput {
 }
 
 /** The one screen a release manager reads, and the exit code that goes with it. */
-function summarize({ config, state, layers, runDir, allureOk, playwrightExit, redactor }: SummaryInput) {
+function summarize({ config, state, layers, failures, runDir, allureOk, playwrightExit, redactor }: SummaryInput) {
   const lines: string[] = [];
   const infrastructure: string[] = [];
   if (!state) infrastructure.push('global setup did not run (see the output above)');
@@ -145,6 +142,13 @@ function summarize({ config, state, layers, runDir, allureOk, playwrightExit, re
     lines.push('', '  Worst findings:');
     for (const f of worst.slice(0, 8)) lines.push(`    [${f.severity}] ${f.probe}: ${f.message}`);
     if (worst.length > 8) lines.push(`    … and ${worst.length - 8} more in the report`);
+  }
+  // The database's failures are its worst findings above; these are the journeys'.
+  const journeyFailures = failures.filter((f) => f.project !== 'database');
+  if (journeyFailures.length) {
+    lines.push('', '  Failed checks:');
+    for (const f of journeyFailures.slice(0, 12)) lines.push(`    [${layerOf[f.project] ?? f.project}] ${f.title}`, `        ${f.reason.slice(0, 160)}`);
+    if (journeyFailures.length > 12) lines.push(`    … and ${journeyFailures.length - 12} more in the report`);
   }
   if (infrastructure.length) {
     lines.push('', '  Verity could not observe everything:');

@@ -1,0 +1,75 @@
+// `npm run verify` run as a user runs it, from a test, and what its reports say.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testEnvironment } from './target.ts';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface VerifyRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  reportsDir: string;
+  runDir?: string;
+}
+
+/**
+ * Runs `npm run verify -- <args>` without blocking this process: the demo under test lives in it,
+ * and a synchronous spawn would freeze its server.
+ */
+export async function verify(settings: Record<string, string> = {}, options: { envDir?: string; args?: string[] } = {}): Promise<VerifyRun> {
+  const reportsDir = mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
+  const env: Record<string, string> = { ...testEnvironment({ VERITY_REPORTS_DIR: reportsDir, VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings }) };
+  if (options.envDir) env.VERITY_ENV_DIR = options.envDir;
+  const args = ['run', '--silent', 'verify', ...(options.args?.length ? ['--', ...options.args] : [])];
+  const child = spawn('npm', args, { cwd: repoRoot, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const runs = existsSync(reportsDir) ? readdirSync(reportsDir) : [];
+  return { status, stdout, stderr, reportsDir, runDir: runs[0] ? path.join(reportsDir, runs[0]) : undefined };
+}
+
+/** The Allure result files of a run. */
+export function allureResults(runDir: string): any[] {
+  const dir = path.join(runDir, 'allure-results');
+  return readdirSync(dir).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+}
+
+export const label = (result: any, name: string) => result.labels.find((l: any) => l.name === name)?.value;
+
+export interface TestOutcome {
+  /** Playwright project: setup, database, api, ui, app-log. */
+  project: string;
+  title: string;
+  /** passed, failed (including timed out), or skipped. */
+  status: 'passed' | 'failed' | 'skipped';
+  /** The failure messages, colour codes removed. */
+  message: string;
+}
+
+/** Every test of a run with its outcome, from Playwright's JSON report. */
+export function testOutcomes(runDir: string): TestOutcome[] {
+  const report = JSON.parse(readFileSync(path.join(runDir, 'results.json'), 'utf8'));
+  const outcomes: TestOutcome[] = [];
+  const visit = (suite: any) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        const status = t.status === 'skipped' ? 'skipped' : t.status === 'expected' ? 'passed' : 'failed';
+        const message = (t.results ?? [])
+          .flatMap((r: any) => (r.errors ?? []).map((e: any) => e.message ?? ''))
+          .join('\n')
+          .replace(/\u001b\[[0-9;]*m/g, '');
+        outcomes.push({ project: t.projectName, title: spec.title, status, message });
+      }
+    }
+    for (const child of suite.suites ?? []) visit(child);
+  };
+  for (const suite of report.suites ?? []) visit(suite);
+  return outcomes;
+}
