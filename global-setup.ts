@@ -27,6 +27,8 @@ export default async function globalSetup(_: FullConfig) {
   let embedded: EmbeddedTarget | undefined;
   try {
     const profile = await loadProfile(config.profile, config.envDir);
+    const auth = profile.app.auth;
+    if (auth) state.secretNames = [auth.passwordField, auth.accessTokenField, auth.refreshTokenField, auth.accessCookie, auth.refreshCookie];
     if (config.target.mode === 'embedded') {
       embedded = await startEmbeddedTarget(config);
       state.secrets.push(...embedded.secrets);

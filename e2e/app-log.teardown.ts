@@ -17,15 +17,31 @@ function isError(line: string): boolean {
   return /\b(ERROR|FATAL|CRITICAL|PANIC)\b/.test(line);
 }
 
-/** One readable line: a JSON entry's message, its error's message and URL; text lines as they are. */
-function summarize(line: string): string {
+/** What a JSON log line says, if it is one. */
+function parse(line: string): Record<string, any> | undefined {
   try {
     const entry = JSON.parse(line);
-    const url = entry.url ?? entry.req?.url;
-    return [entry.msg, entry.err?.message, url && `(${url})`].filter(Boolean).join(': ').slice(0, 300) || line.slice(0, 300);
+    return entry && typeof entry === 'object' ? entry : undefined;
   } catch {
-    return line.slice(0, 300);
+    return undefined;
   }
+}
+
+/** Request ids to "METHOD url", from the lines that log a request (pino and Fastify write these). */
+function requestsById(lines: string[]): Map<string, string> {
+  const requests = new Map<string, string>();
+  for (const entry of lines.map(parse)) {
+    if (entry?.reqId !== undefined && entry.req?.url) requests.set(String(entry.reqId), `${entry.req.method ?? ''} ${entry.req.url}`.trim());
+  }
+  return requests;
+}
+
+/** One readable line: a JSON entry's message, its error's message and its request; text lines as they are. */
+function summarize(line: string, requests: Map<string, string>): string {
+  const entry = parse(line);
+  if (!entry) return line.slice(0, 300);
+  const request = entry.url ?? entry.req?.url ?? (entry.reqId !== undefined ? requests.get(String(entry.reqId)) : undefined);
+  return [entry.msg, entry.err?.message, request && `(${request})`].filter(Boolean).join(': ').slice(0, 300) || line.slice(0, 300);
 }
 
 test('No errors in the application log during the run', labels({ epic: 'API', feature: 'Application log', severity: 'critical' }), async ({ verity }) => {
@@ -33,11 +49,13 @@ test('No errors in the application log during the run', labels({ epic: 'API', fe
   test.skip(!file, 'no log file is known for this target: set VERITY_APP_LOG_FILE or the profile\'s app.logFile');
   test.skip(!existsSync(file!), `the log file ${file} does not exist`);
   const written = readFileSync(file!).subarray(verity.state!.target.appLogOffset ?? 0).toString('utf8');
-  const errors = written.split('\n').filter((line) => line.trim() && isError(line));
-  await test.step(`Read ${written.split('\n').filter(Boolean).length} lines written during the run`, async () => {
+  const lines = written.split('\n').filter((line) => line.trim());
+  const errors = lines.filter(isError);
+  const requests = requestsById(lines);
+  await test.step(`Read ${lines.length} lines written during the run`, async () => {
     if (errors.length) await allure.attachment('Error lines', errors.join('\n'), 'text/plain');
   });
-  const distinct = [...new Set(errors.map(summarize))];
+  const distinct = [...new Set(errors.map((line) => summarize(line, requests)))];
   const shown = distinct.length > 20 ? [...distinct.slice(0, 20), `… and ${distinct.length - 20} more distinct lines`] : distinct;
   expect(shown, `${errors.length} log lines at error level or above`).toEqual([]);
 });

@@ -25,12 +25,12 @@ export default class RedactingReporter implements Reporter {
     this.redactor = new Redactor(config.secrets);
   }
 
-  /** Run-time secrets (the embedded database's passwords) exist only after global setup. */
+  /** Run-time secrets (the embedded database's passwords, the profile's token fields) exist only after global setup. */
   private current(): Redactor {
     if (!this.learntRuntimeSecrets) {
       const state = readRunState(this.runtimeFile);
       if (state) {
-        this.redactor = this.redactor.with(state.secrets);
+        this.redactor = this.redactor.with(state.secrets, state.secretNames);
         this.learntRuntimeSecrets = true;
       }
     }

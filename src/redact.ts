@@ -13,16 +13,36 @@ const patterns: RegExp[] = [
   /((?:pa_access|pa_refresh|refresh_token|access_token)=)[^;\s&"]+/gi,
 ];
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The values of JSON fields and cookies with these names (the target's own token fields). */
+function namedPatterns(names: string[]): RegExp[] {
+  if (!names.length) return [];
+  const alternatives = names.map(escapeRegExp).join('|');
+  return [
+    new RegExp(`(\\\\?"(?:${alternatives})\\\\?"\\s*:\\s*\\\\?")[^"\\\\]+(\\\\?")`, 'g'),
+    new RegExp(`((?:^|[\\s;,&?"])(?:${alternatives})=)[^;\\s&"]+`, 'g'),
+  ];
+}
+
 export class Redactor {
   private readonly values: string[];
+  private readonly names: string[];
+  private readonly patterns: RegExp[];
 
-  constructor(secrets: Iterable<string>) {
+  /**
+   * @param secrets values that must never appear (passwords, the database password)
+   * @param secretNames JSON fields and cookies whose values are secret (the profile's token fields)
+   */
+  constructor(secrets: Iterable<string>, secretNames: Iterable<string> = []) {
     // Longest first, so a secret that contains another is replaced whole.
     this.values = [...new Set([...secrets].filter((s) => s && s.length >= 4))].sort((a, b) => b.length - a.length);
+    this.names = [...new Set([...secretNames].filter(Boolean))];
+    this.patterns = [...patterns, ...namedPatterns(this.names)];
   }
 
-  with(more: Iterable<string>): Redactor {
-    return new Redactor([...this.values, ...more]);
+  with(more: Iterable<string>, moreNames: Iterable<string> = []): Redactor {
+    return new Redactor([...this.values, ...more], [...this.names, ...moreNames]);
   }
 
   scrub(text: string): string {
@@ -32,7 +52,7 @@ export class Redactor {
       const encoded = encodeURIComponent(value);
       if (encoded !== value) out = out.split(encoded).join(mask);
     }
-    for (const pattern of patterns) {
+    for (const pattern of this.patterns) {
       out = out.replace(pattern, (...m: string[]) => {
         const groups = m.slice(1, -2).filter((g) => typeof g === 'string');
         return groups.length >= 1 ? `${groups[0]}${mask}${groups[1] ?? ''}` : mask;

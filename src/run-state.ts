@@ -21,6 +21,8 @@ export interface RunState {
   };
   /** Secrets learnt at run time (the embedded database's passwords), for redaction. */
   secrets: string[];
+  /** JSON fields and cookies that carry the target's secrets (the profile's token and password fields). */
+  secretNames?: string[];
   health?: Health;
   probes?: ProbeRun;
   /** Why the database checks did not run (e.g. no DATABASE_URL). */

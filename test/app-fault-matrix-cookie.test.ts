@@ -5,4 +5,4 @@ import { describeFaultMatrix, expectations, isolated } from './support/app-fault
 import type { FaultName } from '../demo-app/src/index.ts';
 
 const faults = (Object.keys(expectations) as FaultName[]).filter((name) => isolated || expectations[name]!.transportSensitive);
-describeFaultMatrix('cookie', faults, { secondRun: true });
+describeFaultMatrix('cookie', faults, { healthy: true, secondRun: true });

@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
 
   const playwright = await run(bin('playwright'), ['test', ...passThrough], verityEnvironment(config));
   const state = readRunState(runtimeFile);
-  const redactor = new Redactor([...config.secrets, ...(state?.secrets ?? [])]);
+  const redactor = new Redactor([...config.secrets, ...(state?.secrets ?? [])], state?.secretNames);
   try {
     const allure = existsSync(path.join(runDir, 'allure-results'))
       ? await run(bin('allure'), ['generate', path.join(runDir, 'allure-results'), '--output', path.join(runDir, 'allure-report')], process.env, true)
