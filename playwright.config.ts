@@ -16,6 +16,14 @@ const browser = (() => {
   }
 })();
 
+const browserUse = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: browser?.executablePath,
+    args: closedNetworkArgs(config.target.baseURL),
+  },
+};
+
 export default defineConfig({
   testDir: './e2e',
   globalSetup: './global-setup.ts',
@@ -61,17 +69,9 @@ export default defineConfig({
     { name: 'app-log', testMatch: 'app-log.teardown.ts' },
     { name: 'database', testMatch: 'database.spec.ts' },
     { name: 'api', testMatch: 'api/**/*.spec.ts', dependencies: ['setup'] },
-    {
-      name: 'ui',
-      testMatch: 'ui/**/*.spec.ts',
-      dependencies: ['setup'],
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: browser?.executablePath,
-          args: closedNetworkArgs(config.target.baseURL),
-        },
-      },
-    },
+    // Can a user sign in through the pages at all? When not, the UI journeys do not run: the one
+    // failure names the cause instead of every journey timing out on it.
+    { name: 'ui-smoke', testMatch: 'ui/**/*.smoke.ts', dependencies: ['setup'], use: browserUse },
+    { name: 'ui', testMatch: 'ui/**/*.spec.ts', dependencies: ['setup', 'ui-smoke'], use: browserUse },
   ],
 });

@@ -55,7 +55,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       let transport: Transport = declared === 'from-target' ? state?.target.authMode ?? 'bearer' : declared;
       // A configured target records no auth mode (only the embedded demo does): its own sign-in shows it.
       const baseURL = state?.target.baseURL;
-      if (declared === 'from-target' && !state?.target.authMode && baseURL && profile.app.auth && ['api', 'ui'].includes(workerInfo.project.name) && !journeyBlocker(state)) {
+      if (declared === 'from-target' && !state?.target.authMode && baseURL && profile.app.auth && ['api', 'ui', 'ui-smoke'].includes(workerInfo.project.name) && !journeyBlocker(state)) {
         const accounts = config.accounts.qa;
         transport = (await transportShownBySignIn(new AuthApi(baseURL, profile.app.auth, 'bearer'), accounts[workerInfo.parallelIndex % accounts.length]!)) ?? 'bearer';
       }
@@ -86,11 +86,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
    */
   journey: [
     async ({ verity }, use, testInfo) => {
-      if (['api', 'ui'].includes(testInfo.project.name) && !testInfo.tags.includes('@precondition')) {
+      if (['api', 'ui', 'ui-smoke'].includes(testInfo.project.name) && !testInfo.tags.includes('@precondition')) {
         const blocker = journeyBlocker(verity.state);
         testInfo.skip(!!blocker, blocker);
         const browser = verity.state?.browser;
-        if (testInfo.project.name === 'ui' && browser && 'missing' in browser) testInfo.skip(true, `Verity could not start a browser: ${browser.missing}`);
+        if (['ui', 'ui-smoke'].includes(testInfo.project.name) && browser && 'missing' in browser) testInfo.skip(true, `Verity could not start a browser: ${browser.missing}`);
         if (!verity.app.auth) testInfo.skip(true, 'the profile describes no sign-in (app.auth)');
       }
       await use();

@@ -1,9 +1,10 @@
 // The session as the browser holds it, for either transport: the page's access token (from the
 // storage key the profile maps to 'access', or the access cookie), a way to make the server
 // refuse it, and a watch on the auth requests the page makes. Tokens never reach step titles.
-import { expect, type Page, type Request, type Response } from '@playwright/test';
+import { expect, test, type Page, type Request, type Response } from '@playwright/test';
 import { decodeJwt } from 'jose';
 import type { Verity } from '../fixtures.ts';
+import type { Pages } from '../pages/index.ts';
 
 /** The localStorage key under which the SPA keeps a token ('access' or 'refresh'), per the profile. */
 export function storageKeyFor(verity: Verity, what: 'access' | 'refresh'): string | undefined {
@@ -98,4 +99,21 @@ export function watchPath(page: Page, path: string): RequestWatch {
 /** Waits until the page's address is the given path (query and hash ignored). */
 export async function expectOnPath(page: Page, path: string): Promise<void> {
   await expect(page, `the page is at ${path}`).toHaveURL((url) => url.pathname === path);
+}
+
+/**
+ * Goes to the Profile page through the navigation of a page whose access token the server now
+ * refuses: the page must refresh it exactly once, successfully, then load, still signed in. The
+ * refresh is awaited before the content: when it never comes, that is the cause to report.
+ */
+export async function expectProfileThroughOneRefresh(pages: Pages, refreshes: RequestWatch, refreshPath: string, email: string): Promise<void> {
+  await test.step(`Go to the Profile page through the navigation: the page refreshes its token once (POST ${refreshPath}), and the refresh succeeds`, async () => {
+    await pages.nav.go('Profile');
+    await expect.poll(() => refreshes.statuses(), { message: `the answers to the page's POST ${refreshPath} after its access token was refused` }).toEqual([200]);
+    expect(refreshes.requests, `POST ${refreshPath} requests the page sent`).toHaveLength(1);
+  });
+  await test.step('The Profile page loads, still signed in', async () => {
+    await pages.profile.expectLoaded();
+    await pages.nav.expectSignedIn(email);
+  });
 }

@@ -4,7 +4,7 @@
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 import { pagesFor } from '../pages/index.ts';
-import { pageAccessToken, watchPath } from '../support/ui-session.ts';
+import { expectProfileThroughOneRefresh, pageAccessToken, watchPath } from '../support/ui-session.ts';
 
 const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
 /** The longest access-token lifetime the expiry journey waits out. */
@@ -23,7 +23,8 @@ test('An access token past its lifetime is refused by the server, and the page r
   // The page's first call after expiry is answered 401 before the refresh.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
-  const { dashboard, profile, nav, login } = pagesFor(verity.profile, page);
+  const pages = pagesFor(verity.profile, page);
+  const { dashboard, nav, login } = pages;
   let original: string | undefined;
   await test.step('Open the dashboard, signed in', async () => {
     await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
@@ -45,16 +46,7 @@ test('An access token past its lifetime is refused by the server, and the page r
       .toBe(401);
   });
   const refreshes = watchPath(page, settings.refreshPath);
-  // The refresh is awaited before the page's content: when it never comes, that is the cause to report.
-  await test.step(`Go to the Profile page through the navigation: the page refreshes its token once (POST ${settings.refreshPath}), and the refresh succeeds`, async () => {
-    await nav.go('Profile');
-    await expect.poll(() => refreshes.statuses(), { message: `the answers to the page's POST ${settings.refreshPath} after its expired token was refused` }).toEqual([200]);
-    expect(refreshes.requests, `POST ${settings.refreshPath} requests the page sent`).toHaveLength(1);
-  });
-  await test.step('The Profile page loads, still signed in', async () => {
-    await profile.expectLoaded();
-    await nav.expectSignedIn(account.email);
-  });
+  await expectProfileThroughOneRefresh(pages, refreshes, settings.refreshPath, account.email);
   await test.step('Sign out', async () => {
     await nav.signOut();
     await login.expectShown();

@@ -1,6 +1,7 @@
-// Signing in through the sign-in page, in a real browser: good credentials, bad ones, the way
-// back to a protected page, and (with a database) the session row a sign-in opens. Every test
-// that signs in through the page signs out at its end.
+// Signing in through the sign-in page, in a real browser: bad credentials, the way back to a
+// protected page, and (with a database) the session row a sign-in opens. Good credentials are
+// the UI smoke test (sign-in.smoke.ts), which every test here waits for. Every test that signs in
+// through the page signs out at its end.
 import { decodeJwt } from 'jose';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
@@ -15,28 +16,6 @@ const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
 // the redactor masks it wherever Playwright records what was typed (step titles, traces).
 const unknownEmail = 'no-such-account@verity.invalid';
 const wrongPasswordFor = (account: { password: string }) => `${account.password}-but-wrong`;
-
-test('Signing in with a QA account lands on the dashboard, signed in', labels({ ...signIn, story: 'Good credentials', severity: 'blocker' }), async ({ page, verity, account }) => {
-  const { login, dashboard, nav } = pagesFor(verity.profile, page);
-  const { loginRoute, protectedRoutes } = verity.app.ui;
-  await test.step('Open the sign-in page', async () => {
-    await login.open();
-    await login.expectShown();
-  });
-  await test.step('Sign in with the QA account', async () => {
-    await login.login(account);
-  });
-  await test.step('Land on the dashboard, showing its data, signed in as that account', async () => {
-    await dashboard.expectLoaded();
-    if (protectedRoutes.dashboard) await expectOnPath(page, protectedRoutes.dashboard);
-    await nav.expectSignedIn(account.email);
-  });
-  await test.step('Sign out: the sign-in page is shown again', async () => {
-    await nav.signOut();
-    await login.expectShown();
-    await expectOnPath(page, loginRoute);
-  });
-});
 
 test('Wrong credentials are refused with one message and the user stays on the sign-in page', labels({ ...signIn, story: 'Bad credentials', severity: 'critical' }), async ({ page, verity, account, browserErrors }) => {
   // The page's sign-in call is answered 401: Chromium logs every refused request to the console.

@@ -4,7 +4,7 @@
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 import { pagesFor } from '../pages/index.ts';
-import { expectOnPath, makeServerRefuseAccessToken, watchPath } from '../support/ui-session.ts';
+import { expectOnPath, expectProfileThroughOneRefresh, makeServerRefuseAccessToken, watchPath } from '../support/ui-session.ts';
 import { sessionRecord, tokenRecords, type TokenRecords } from '../support/ui-records.ts';
 
 const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
@@ -17,7 +17,8 @@ test('A refused access token is refreshed once, the request retried, and the pag
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
   const records = verity.app.records;
-  const { dashboard, profile, nav, login } = pagesFor(verity.profile, page);
+  const pages = pagesFor(verity.profile, page);
+  const { dashboard, nav, login } = pages;
   let before: TokenRecords | undefined;
   await test.step('Open the dashboard, signed in', async () => {
     await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
@@ -35,16 +36,7 @@ test('A refused access token is refreshed once, the request retried, and the pag
     await makeServerRefuseAccessToken(page, verity);
   });
   const refreshes = watchPath(page, settings.refreshPath);
-  // The refresh is awaited before the page's content: when it never comes, that is the cause to report.
-  await test.step(`Go to the Profile page through the navigation: the page refreshes its token once (POST ${settings.refreshPath}), and the refresh succeeds`, async () => {
-    await nav.go('Profile');
-    await expect.poll(() => refreshes.statuses(), { message: `the answers to the page's POST ${settings.refreshPath} after its access token was refused` }).toEqual([200]);
-    expect(refreshes.requests, `POST ${settings.refreshPath} requests the page sent`).toHaveLength(1);
-  });
-  await test.step('The Profile page loads, still signed in', async () => {
-    await profile.expectLoaded();
-    await nav.expectSignedIn(account.email);
-  });
+  await expectProfileThroughOneRefresh(pages, refreshes, settings.refreshPath, account.email);
   await test.step('The page keeps working: back to the dashboard', async () => {
     await nav.go('Dashboard');
     await dashboard.expectLoaded();

@@ -117,7 +117,7 @@ function summarize({ config, state, layers, failures, runDir, allureOk, playwrig
   lines.push('', `Verity — ${state?.target.mode === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
   const total: LayerCounts = { passed: 0, failed: 0, skipped: 0 };
   // Playwright projects, by the layer a reader knows them as.
-  const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', ui: 'UI' };
+  const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', 'ui-smoke': 'UI', ui: 'UI' };
   const byLayer: Record<string, LayerCounts> = {};
   for (const [project, l] of Object.entries(layers)) {
     const layer = (byLayer[layerOf[project] ?? project] ??= { passed: 0, failed: 0, skipped: 0 });
@@ -138,6 +138,7 @@ function summarize({ config, state, layers, failures, runDir, allureOk, playwrig
     .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
   if (state?.health && !state.health.ok) lines.push('', `  Target health: ${state.health.detail}`);
   if (state?.probes && !state.probes.gate.open) lines.push(`  Journeys skipped: ${state.probes.gate.reason}`);
+  if (failures.some((f) => f.project === 'ui-smoke')) lines.push('  UI journeys not run: the UI smoke test (signing in through the pages) failed');
   if (worst.length) {
     lines.push('', '  Worst findings:');
     for (const f of worst.slice(0, 8)) lines.push(`    [${f.severity}] ${f.probe}: ${f.message}`);

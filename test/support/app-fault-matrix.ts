@@ -52,10 +52,17 @@ type Check = (typeof check)[keyof typeof check];
 
 const tokenNegatives: Check[] = [check.tamperedPayload, check.strippedSignature, check.algNone, check.keyConfusion, check.embeddedJwk, check.unknownKid, check.foreignKey];
 const signedInPages: Check[] = [check.dashboard, check.profile, check.conversations, check.analytics, check.othersConversation, check.ownOrigin, check.webVitals];
+/** Every UI journey but the smoke test (check.signIn): they do not run when it fails. */
+const uiJourneys: Check[] = [
+  check.wrongCredentials, check.redirectAndReturn, check.signInSessionRow, check.signOut, check.oldTokenRefused,
+  check.refreshRetry, check.realExpiry, check.revokedRefresh, ...signedInPages,
+];
 
 interface Expectation {
-  /** Checks that must fail; every other check must pass (or skip as on the healthy demo). */
+  /** Checks that must fail; every other check must pass, or be one `skips` names. */
   fails: Check[];
+  /** Checks that must not run (the UI journeys, when the UI smoke test fails). */
+  skips?: Check[];
   /** What each failing check's message must say: the cause, named. */
   names: RegExp;
   /** The fault acts where the token transports differ, so it runs in the cookie transport too. */
@@ -71,11 +78,8 @@ export const expectations: Record<string, Expectation> = {
   },
   // The token negatives present their tokens to /users/me: with it broken, their control fails.
   'users-me-500': {
-    fails: [
-      check.signedInGets, check.apiSignOut, check.refreshRotation, check.refreshReuse, ...tokenNegatives,
-      check.signIn, check.redirectAndReturn, check.signInSessionRow, check.signOut, check.oldTokenRefused,
-      check.refreshRetry, check.realExpiry, check.revokedRefresh, ...signedInPages, check.appLog,
-    ],
+    fails: [check.signedInGets, check.apiSignOut, check.refreshRotation, check.refreshReuse, ...tokenNegatives, check.signIn, check.appLog],
+    skips: uiJourneys,
     names: /users\/me/,
   },
   'endpoint-without-auth': { fails: [check.withoutToken], names: /oauth\/providers/ },
@@ -83,10 +87,7 @@ export const expectations: Record<string, Expectation> = {
   'conversation-idor': { fails: [check.ownedResource, check.othersConversation], names: /chat\/conversations/ },
   'slow-endpoint': { fails: [check.signedInGets], names: /chat\/conversations.*budget|budget.*chat\/conversations/is },
   'spa-refresh-broken': { transportSensitive: true, fails: [check.refreshRetry, check.realExpiry], names: /refresh/i },
-  'spa-cross-origin-api': {
-    fails: [check.signIn, check.wrongCredentials, check.redirectAndReturn, check.signInSessionRow, check.signOut, check.oldTokenRefused, check.refreshRetry, check.realExpiry, check.revokedRefresh, ...signedInPages],
-    names: /Content Security Policy|CORS|origin/i,
-  },
+  'spa-cross-origin-api': { fails: [check.signIn], skips: uiJourneys, names: /Content Security Policy|CORS|origin/i },
   'json-endpoint-html': { fails: [check.signedInGets, check.analytics, check.webVitals], names: /sms\/usage/ },
   'login-reveals-email': { transportSensitive: true, fails: [check.sameAnswer, check.wrongCredentials], names: /unknown email/ },
   'logout-keeps-token': { transportSensitive: true, fails: [check.apiSignOut, check.refreshReuse, check.oldTokenRefused], names: /after sign-out|after signing out|ended session/i },
@@ -100,17 +101,20 @@ export const expectations: Record<string, Expectation> = {
  */
 export const isolated = process.env.VERITY_FAULT_MATRIX === 'isolated';
 
-/** Greedy: each fault joins the first group none of whose faults expects any of its checks to fail. */
+/** What a fault changes: the checks it fails and the ones it keeps from running. */
+const touched = (name: FaultName): Check[] => [...expectations[name]!.fails, ...(expectations[name]!.skips ?? [])];
+
+/** Greedy: each fault joins the first group none of whose faults touches any of the checks it touches. */
 function faultGroups(names: FaultName[]): FaultName[][] {
-  const groups: { faults: FaultName[]; fails: Set<Check> }[] = [];
+  const groups: { faults: FaultName[]; touched: Set<Check> }[] = [];
   for (const name of names) {
-    const fails = expectations[name]!.fails;
-    const group = isolated ? undefined : groups.find((g) => fails.every((c) => !g.fails.has(c)));
+    const checks = touched(name);
+    const group = isolated ? undefined : groups.find((g) => checks.every((c) => !g.touched.has(c)));
     if (group) {
       group.faults.push(name);
-      for (const c of fails) group.fails.add(c);
+      for (const c of checks) group.touched.add(c);
     } else {
-      groups.push({ faults: [name], fails: new Set(fails) });
+      groups.push({ faults: [name], touched: new Set(checks) });
     }
   }
   return groups.map((g) => g.faults);
@@ -188,12 +192,15 @@ export function describeFaultMatrix(authMode: 'bearer' | 'cookie', faultNames: F
 
     for (const group of faultGroups(faultNames)) {
       const expected = group.flatMap((f) => expectations[f]!.fails.map((check) => ({ check, fault: f })));
-      it(`${group.join(' + ')} → fails ${expected.length} checks`, async () => {
+      const skips = group.flatMap((f) => expectations[f]!.skips ?? []).length;
+      it(`${group.join(' + ')} → fails ${expected.length} checks${skips ? `, ${skips} do not run` : ''}`, async () => {
         try {
           for (const fault of group) await demo.applyFault(fault);
           const run = await verifyDemo();
           const failing = failed(run.outcomes);
           assert.deepEqual(failing.map((o) => o.title).sort(), expected.map((e) => e.check).sort(), explain(run.outcomes));
+          const skipped = run.outcomes.filter((o) => o.status === 'skipped').map((o) => o.title).sort();
+          assert.deepEqual(skipped, group.flatMap((f) => expectations[f]!.skips ?? []).sort(), 'the checks that did not run');
           const unnamed = expected.filter(({ check, fault }) => !expectations[fault]!.names.test(failing.find((o) => o.title === check)!.message));
           assert.deepEqual(
             unnamed.map(({ check, fault }) => `${fault}: ${check}`),
@@ -205,6 +212,7 @@ export function describeFaultMatrix(authMode: 'bearer' | 'cookie', faultNames: F
           assert.match(run.stdout, /Failed checks:/);
           if (expected.length <= 12) for (const { check } of expected) assert.ok(run.stdout.includes(check), `the summary lists "${check}"`);
           else assert.match(run.stdout, new RegExp(`and ${expected.length - 12} more in the report`));
+          if (skipped.length) assert.match(run.stdout, /UI journeys not run: the UI smoke test/);
         } finally {
           await demo.reset();
         }
