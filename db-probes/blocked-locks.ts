@@ -1,4 +1,4 @@
-import { defineProbe, noteHiddenActivity } from './probe.ts';
+import { defineProbe, duration, noteHiddenActivity } from './probe.ts';
 
 interface Waiter {
   pid: number;
@@ -73,10 +73,3 @@ export default defineProbe({
     });
   },
 });
-
-function duration(seconds: number): string {
-  if (seconds < 120) return `${seconds.toFixed(1)} s`;
-  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 2 * 86400) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86400).toFixed(1)} days`;
-}

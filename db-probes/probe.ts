@@ -92,3 +92,11 @@ export async function noteHiddenActivity(ctx: ProbeContext, consequence: string)
   const [visibility] = await ctx.query<{ sees_all: boolean }>(`SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS sees_all`);
   if (!visibility!.sees_all) ctx.finding({ severity: 'minor', message: `Verity's role is not a member of pg_read_all_stats (pg_monitor): ${consequence}` });
 }
+
+/** A span of seconds as a reader says it: 42.0 s, 17 min, 3.5 h, 2.0 days. */
+export function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}

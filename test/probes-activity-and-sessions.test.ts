@@ -4,7 +4,6 @@
 // Expected values are read from the database as the superuser, never written down here.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import type { Demo, FaultName } from '../demo-app/src/index.ts';
 import { runProbes, type ProbeOutcome } from '../db-probes/runner.ts';
 import type { Probe } from '../db-probes/probe.ts';
@@ -19,7 +18,7 @@ import rowCounts from '../db-probes/row-counts.ts';
 import staleSessions from '../db-probes/stale-sessions.ts';
 import verifierRole from '../db-probes/verifier-role.ts';
 import xidAge from '../db-probes/xid-age.ts';
-import { defaultProfile, messages, runProbe, startTarget, testConfig } from './support/target.ts';
+import { adminQuery, defaultProfile, messages, runProbe, startTarget, testConfig, underFault as underFaultOf } from './support/target.ts';
 
 let demo: Demo;
 before(async () => {
@@ -30,24 +29,9 @@ after(async () => {
 });
 
 /** SQL as the superuser: how the tests learn what the probes should report. */
-async function admin<T extends object = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: demo.adminDatabaseURL });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const admin = <T extends object = Record<string, any>>(sql: string, params: unknown[] = []) => adminQuery<T>(demo, sql, params);
 
-async function underFault<T>(fault: FaultName, work: () => Promise<T>): Promise<T> {
-  await demo.applyFault(fault);
-  try {
-    return await work();
-  } finally {
-    await demo.reset();
-  }
-}
+const underFault = <T>(fault: FaultName, work: () => Promise<T>) => underFaultOf(demo, fault, work);
 
 function assertHealthy(outcome: ProbeOutcome): void {
   assert.equal(outcome.status, 'passed', `findings: ${JSON.stringify(outcome.findings, null, 2)}`);

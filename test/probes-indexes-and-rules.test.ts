@@ -4,7 +4,6 @@
 // own queries on the broken database, never from the probe.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import type { Demo, FaultName } from '../demo-app/src/index.ts';
 import { defineProbe, type Probe } from '../db-probes/probe.ts';
 import { runProbes, type ProbeOutcome } from '../db-probes/runner.ts';
@@ -17,7 +16,7 @@ import neverAnalyzed from '../db-probes/never-analyzed.ts';
 import sequences from '../db-probes/sequences.ts';
 import unindexedForeignKeys from '../db-probes/unindexed-foreign-keys.ts';
 import type { Profile } from '../src/profile.ts';
-import { defaultProfile, messages, runProbe, startTarget, testConfig } from './support/target.ts';
+import { adminQuery, defaultProfile, messages, runProbe, startTarget, testConfig, underFault as underFaultOf } from './support/target.ts';
 
 const probes: Probe[] = [dataRules, sequences, invalidIndexes, missingPrimaryKeys, unindexedForeignKeys, neverAnalyzed, btreeIntegrity, collationVersions];
 
@@ -29,27 +28,12 @@ after(async () => {
   await demo?.stop();
 });
 
-/** A query as the superuser: the tests' independent view of the database. */
-async function admin<T extends object = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: demo.adminDatabaseURL });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+/** SQL as the superuser: how the tests learn what the probes should report. */
+const admin = <T extends object = Record<string, any>>(sql: string, params: unknown[] = []) => adminQuery<T>(demo, sql, params);
 const adminCount = async (sql: string) => Number((await admin<{ n: string }>(sql))[0]!.n);
 
 /** Breaks the demo, runs the check, and always restores the seeded database. */
-async function underFault(fault: FaultName, check: () => Promise<void>): Promise<void> {
-  await demo.applyFault(fault);
-  try {
-    await check();
-  } finally {
-    await demo.reset();
-  }
-}
+const underFault = <T>(fault: FaultName, work: () => Promise<T>) => underFaultOf(demo, fault, work);
 
 const all = (o: ProbeOutcome) => messages(o, ['critical', 'major', 'minor', 'info']);
 const failedSteps = (o: ProbeOutcome) => o.steps.filter((s) => s.status === 'failed').map((s) => s.name);

@@ -193,7 +193,7 @@ export function describeFaultMatrix(authMode: 'bearer' | 'cookie', faultNames: F
     for (const group of faultGroups(faultNames)) {
       const expected = group.flatMap((f) => expectations[f]!.fails.map((check) => ({ check, fault: f })));
       const skips = group.flatMap((f) => expectations[f]!.skips ?? []).length;
-      it(`${group.join(' + ')} → fails ${expected.length} checks${skips ? `, ${skips} do not run` : ''}`, async () => {
+      it(`${group.join(' + ')} → fails ${expected.length} check${expected.length === 1 ? '' : 's'}${skips ? `, ${skips} do not run` : ''}`, async () => {
         try {
           for (const fault of group) await demo.applyFault(fault);
           const run = await verifyDemo();

@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startDemo, type Demo, type DemoOptions } from '../../demo-app/src/index.ts';
+import pg from 'pg';
+import { startDemo, type Demo, type DemoOptions, type FaultName } from '../../demo-app/src/index.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { loadProfile, type Profile } from '../../src/profile.ts';
 import { runProbes, type ProbeOutcome } from '../../db-probes/runner.ts';
@@ -76,4 +77,25 @@ export function closedPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** SQL as the demo's superuser: the tests' own view of the database, independent of the probes. */
+export async function adminQuery<T extends object = Record<string, any>>(demo: Demo, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: demo.adminDatabaseURL });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs work with a fault applied, then restores the demo exactly. */
+export async function underFault<T>(demo: Demo, fault: FaultName, work: () => Promise<T>): Promise<T> {
+  await demo.applyFault(fault);
+  try {
+    return await work();
+  } finally {
+    await demo.reset();
+  }
 }
