@@ -33,6 +33,8 @@ export default defineConfig({
   forbidOnly: true,
   retries: 0,
   timeout: 60_000,
+  // A real target, or a loaded CI machine, can take more than Playwright's default 5 s to show a page.
+  expect: { timeout: 10_000 },
   reporter: [
     // First: it scrubs secrets from what the reporters after it write.
     ['./reporters/redactor.ts'],

@@ -123,7 +123,7 @@ function faultGroups(names: FaultName[]): FaultName[][] {
 /** The demo as every run sees it: a short access-token lifetime, so the expiry journey runs. */
 const accessTtlSeconds = 15;
 // In tests, the API budget is over 10× a healthy call and the slow endpoint 3× the budget, yet
-// well inside the UI's 5 s waits: the API's latency check, not a UI timeout, names the cause.
+// well inside the UI's 10 s waits: the API's latency check, not a UI timeout, names the cause.
 const apiBudgetMs = 1000;
 const slowEndpointSeconds = 3;
 
