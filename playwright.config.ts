@@ -2,24 +2,18 @@
 // all writing to reports/<run id>/ so that runs never read each other's results.
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { closedNetworkArgs, resolveBrowser } from './src/browser.ts';
-import { ensureRunIdentity, loadConfig, runDirOf } from './src/config.ts';
+import { browserOrWhyNot, closedNetworkArgs } from './src/browser.ts';
+import { currentConfig, runDirOf } from './src/config.ts';
 
-const config = loadConfig();
-ensureRunIdentity(config);
+const config = currentConfig();
 const runDir = runDirOf(config);
-const browser = (() => {
-  try {
-    return resolveBrowser(config.browser);
-  } catch {
-    return undefined; // the UI tests skip themselves with the reason (see e2e/fixtures.ts)
-  }
-})();
+// Without one, the UI tests skip themselves with the reason (see e2e/fixtures.ts).
+const browser = browserOrWhyNot(config.browser);
 
 const browserUse = {
   browserName: 'chromium' as const,
   launchOptions: {
-    executablePath: browser?.executablePath,
+    executablePath: 'executablePath' in browser ? browser.executablePath : undefined,
     args: closedNetworkArgs(config.target.baseURL),
   },
 };
@@ -46,7 +40,7 @@ export default defineConfig({
         detail: true,
         suiteTitle: false,
         environmentInfo: {
-          Target: config.target.mode === 'embedded' ? 'embedded demo' : config.target.baseURL ?? 'database only',
+          Target: config.target.kind === 'embedded' ? 'embedded demo' : config.target.baseURL ?? 'database only',
           Profile: config.profile,
           Environment: config.envName ?? '(default)',
           Node: process.version,

@@ -2,28 +2,9 @@
 // The runner, not the probe, owns connections, transactions, timeouts, concurrency and reporting.
 import type { Config } from '../src/config.ts';
 import type { DatabaseProfile } from '../src/profile.ts';
+import type { Fact, Finding, ProbeGroup, Severity } from '../src/findings.ts';
 
-/** critical and major fail the probe's test; minor passes with a warning; info never fails. */
-export type Severity = 'critical' | 'major' | 'minor' | 'info';
-
-export type ProbeGroup = 'Server' | 'Connectivity' | 'Schema' | 'Integrity' | 'Indexes' | 'Sessions' | 'Freshness' | 'Privileges' | 'Activity' | 'Crash signs';
-
-export interface Finding {
-  severity: Severity;
-  /** Names the table, column and count: "users.email: 3 rows are empty or blank". */
-  message: string;
-  table?: string;
-  column?: string;
-  count?: number;
-  /** The query that found it (never a secret). */
-  query?: string;
-}
-
-/** A fact reported for the reader, never a failure: server version, row counts, … */
-export interface Fact {
-  name: string;
-  value: string;
-}
+export type { Fact, Finding, ProbeGroup, Severity } from '../src/findings.ts';
 
 export interface ProbeContext {
   /** Runs a read-only query (inside the probe's READ ONLY transaction). */

@@ -3,43 +3,10 @@
 import type { Config } from '../src/config.ts';
 import { GuardedDatabase, describeConnectionError, maxConnections, redactConnectionString } from '../src/db.ts';
 import type { Profile } from '../src/profile.ts';
-import type { Fact, Finding, Probe, ProbeContext } from './probe.ts';
+import { isBlocking as blocking, type Finding, type ProbeOutcome, type ProbeRun, type StepRecord } from '../src/findings.ts';
+import type { Probe, ProbeContext } from './probe.ts';
 
-export type StepStatus = 'passed' | 'failed' | 'warning' | 'broken';
-
-export interface StepRecord {
-  name: string;
-  status: StepStatus;
-  findings: Finding[];
-  queries: string[];
-  error?: string;
-  durationMs: number;
-}
-
-export interface ProbeOutcome {
-  id: string;
-  title: string;
-  group: Probe['group'];
-  severity: Probe['severity'];
-  what: string;
-  why: string;
-  status: 'passed' | 'failed' | 'skipped';
-  skipReason?: string;
-  findings: Finding[];
-  facts: Fact[];
-  steps: StepRecord[];
-  durationMs: number;
-}
-
-export interface ProbeRun {
-  database: string;
-  startedAt: string;
-  /** Set when Verity could not connect at all. */
-  unreachable?: string;
-  outcomes: ProbeOutcome[];
-  /** Closed when the database is unreachable or a gate probe has a critical finding. */
-  gate: { open: boolean; reason?: string };
-}
+export type { ProbeOutcome, ProbeRun, StepRecord, StepStatus } from '../src/findings.ts';
 
 export interface RunOptions {
   databaseURL: string;
@@ -49,8 +16,6 @@ export interface RunOptions {
 }
 
 class Skip extends Error {}
-
-const blocking = (f: Finding) => f.severity === 'critical' || f.severity === 'major';
 
 export async function runProbes(options: RunOptions): Promise<ProbeRun> {
   const { config, profile, probes } = options;

@@ -48,7 +48,7 @@ test('No errors in the application log during the run', labels({ epic: 'API', fe
   const file = verity.state?.target.appLogFile;
   test.skip(!file, 'no log file is known for this target: set VERITY_APP_LOG_FILE or the profile\'s app.logFile');
   test.skip(!existsSync(file!), `the log file ${file} does not exist`);
-  const written = readFileSync(file!).subarray(verity.state!.target.appLogOffset ?? 0).toString('utf8');
+  const written = readFileSync(file!).subarray(verity.state!.appLogOffset ?? 0).toString('utf8');
   const lines = written.split('\n').filter((line) => line.trim());
   const errors = lines.filter(isError);
   const requests = requestsById(lines);

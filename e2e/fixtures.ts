@@ -4,16 +4,19 @@
 // database access for cross-layer checks, and the collector of browser errors.
 import { test as base, expect, type ConsoleMessage, type Response } from '@playwright/test';
 import * as allure from 'allure-js-commons';
-import { loadConfig, type Config } from '../src/config.ts';
+import { currentConfig, type Config } from '../src/config.ts';
 import { GuardedDatabase, type ReadOnlySession } from '../src/db.ts';
 import { loadProfile, type Profile } from '../src/profile.ts';
 import { journeyBlocker, readRunState, type RunState } from '../src/run-state.ts';
-import { AuthApi, type Account, type Session, type Transport } from './support/auth-api.ts';
+import { qaAccounts, type Account, type Target } from '../src/target.ts';
+import { AuthApi, type Session, type Transport } from './support/auth-api.ts';
 
 export interface Verity {
   config: Config;
   /** Undefined only when global setup did not run at all. */
   state: RunState | undefined;
+  /** The target as global setup resolved it (as configured, when setup did not run). */
+  target: Target;
   profile: Profile;
   app: Profile['app'];
   transport: Transport;
@@ -48,18 +51,18 @@ interface WorkerFixtures {
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   verity: [
     async ({}, use, workerInfo) => {
-      const config = loadConfig();
+      const config = currentConfig();
       const state = readRunState(config.runtimeFile);
+      const target = state?.target ?? config.target;
       const profile = await loadProfile(config.profile, config.envDir);
       const declared = profile.app.auth?.transport ?? 'from-target';
-      let transport: Transport = declared === 'from-target' ? state?.target.authMode ?? 'bearer' : declared;
+      let transport: Transport = declared === 'from-target' ? target.authMode ?? 'bearer' : declared;
       // A configured target records no auth mode (only the embedded demo does): its own sign-in shows it.
-      const baseURL = state?.target.baseURL;
-      if (declared === 'from-target' && !state?.target.authMode && baseURL && profile.app.auth && ['api', 'ui', 'ui-smoke'].includes(workerInfo.project.name) && !journeyBlocker(state)) {
-        const accounts = config.accounts.qa;
-        transport = (await transportShownBySignIn(new AuthApi(baseURL, profile.app.auth, 'bearer'), accounts[workerInfo.parallelIndex % accounts.length]!)) ?? 'bearer';
+      const accounts = qaAccounts(target);
+      if (declared === 'from-target' && !target.authMode && target.baseURL && profile.app.auth && accounts.length && ['api', 'ui', 'ui-smoke'].includes(workerInfo.project.name) && !journeyBlocker(state)) {
+        transport = (await transportShownBySignIn(new AuthApi(target.baseURL, profile.app.auth, 'bearer'), accounts[workerInfo.parallelIndex % accounts.length]!)) ?? 'bearer';
       }
-      await use({ config, state, profile, app: profile.app, transport });
+      await use({ config, state, target, profile, app: profile.app, transport });
     },
     { scope: 'worker' },
   ],
@@ -99,7 +102,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
 
   account: async ({ verity }, use, testInfo) => {
-    const accounts = verity.config.accounts.qa;
+    const accounts = qaAccounts(verity.target);
+    testInfo.skip(!accounts.length, 'no QA account is configured (VERITY_ACCOUNTS)');
     await use(accounts[testInfo.parallelIndex % accounts.length]!);
   },
 

@@ -8,7 +8,7 @@ test('Verity setup', labels({ epic: 'Verity', feature: 'Setup', severity: 'block
     expect(verity.state, 'global setup did not run: start runs with `npm run verify`').toBeDefined();
   });
   await test.step('Target resolved', async () => {
-    await allure.parameter('target', verity.state?.target.mode ?? 'unknown');
+    await allure.parameter('target', verity.state?.target.kind ?? 'unknown');
     expect(verity.state?.setupError?.message, 'Verity setup failed').toBeUndefined();
   });
 });

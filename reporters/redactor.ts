@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import AdmZip from 'adm-zip';
 import type { Reporter, TestCase, TestResult, TestStep } from '@playwright/test/reporter';
-import { loadConfig } from '../src/config.ts';
+import { currentConfig } from '../src/config.ts';
 import { Redactor } from '../src/redact.ts';
 import { readRunState } from '../src/run-state.ts';
 
@@ -20,12 +20,12 @@ export default class RedactingReporter implements Reporter {
 
   // Secrets come from the config, not from reporter options: other reporters (JSON) print those.
   constructor() {
-    const config = loadConfig();
+    const config = currentConfig();
     this.runtimeFile = config.runtimeFile;
     this.redactor = new Redactor(config.secrets);
   }
 
-  /** Run-time secrets (the embedded database's passwords, the profile's token fields) exist only after global setup. */
+  /** Run-time secrets (the embedded target's passwords, the profile's token fields) exist only after global setup. */
   private current(): Redactor {
     if (!this.learntRuntimeSecrets) {
       const state = readRunState(this.runtimeFile);

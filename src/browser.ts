@@ -26,6 +26,16 @@ export function resolveBrowser(override: string | undefined): BrowserChoice {
   );
 }
 
+/** The browser, or why there is none (the UI tests then skip themselves with that reason). */
+export function browserOrWhyNot(override: string | undefined): BrowserChoice | { missing: string } {
+  try {
+    return resolveBrowser(override);
+  } catch (err) {
+    if (!(err instanceof BrowserMissing)) throw err;
+    return { missing: err.message };
+  }
+}
+
 /**
  * Chromium looks up dozens of Google hosts at start; on a closed network every look-up waits.
  * Send every host to NOTFOUND except loopback and the target's own host.

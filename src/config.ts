@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import type { Account, Target } from './target.ts';
 
 const positiveInt = (what: string) =>
   z.string().regex(/^\d+$/, `expected ${what} (a whole number)`).transform(Number).refine((n) => n > 0, `expected ${what} greater than 0`);
@@ -25,16 +26,28 @@ const url = (protocols: string[], example: string) =>
 const emailList = z.string().transform((s) => s.split(',').map((e) => e.trim()).filter(Boolean))
   .pipe(z.array(z.string().email('expected comma-separated email addresses')).min(1, 'expected at least one email address'));
 
+/** One journey account, as VERITY_ACCOUNTS and VERITY_ACCOUNTS_FILE give it. Passwords may hold any character. */
+const accountSchema = z.object({
+  email: z.string({ message: 'expected an email address' }).email('expected an email address'),
+  password: z.string({ message: 'expected a password (a string)' }).min(1, 'expected a password'),
+  role: z.enum(['qa', 'admin'], { message: 'expected "qa" or "admin"' }),
+});
+const accountListSchema = z.array(accountSchema, { message: 'expected a JSON list of accounts' }).min(1, 'expected at least one account');
+const accountListExample = '[{"email":"qa1@example.com","password":"…","role":"qa"}, {"email":"admin@example.com","password":"…","role":"admin"}]';
+
 /** The settings a user can give, by their environment-variable names. */
 const settingsSchema = z.object({
   BASE_URL: url(['http:', 'https:'], 'https://staging.example.com').optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://verity_ro:secret@db.example.com:5432/app').optional(),
   VERITY_PROFILE: z.string().min(1).default('personal-assistant'),
 
-  VERITY_QA_EMAILS: emailList,
-  VERITY_QA_PASSWORD: z.string().min(1, 'expected the QA accounts\' password'),
-  VERITY_ADMIN_EMAIL: z.string().email('expected the admin account\'s email address'),
-  VERITY_ADMIN_PASSWORD: z.string().min(1, 'expected the admin account\'s password'),
+  // Journey accounts, one way of three: a JSON file, JSON in one variable, or the QA/admin pairs.
+  VERITY_ACCOUNTS_FILE: z.string().min(1).optional(),
+  VERITY_ACCOUNTS: z.string().min(1).optional(),
+  VERITY_QA_EMAILS: emailList.optional(),
+  VERITY_QA_PASSWORD: z.string().min(1).optional(),
+  VERITY_ADMIN_EMAIL: z.string().email('expected the admin account\'s email address').optional(),
+  VERITY_ADMIN_PASSWORD: z.string().min(1).optional(),
 
   VERITY_JWKS_URL: url(['http:', 'https:'], 'https://staging.example.com/.well-known/jwks.json').optional(),
   VERITY_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----)' }).optional(),
@@ -82,17 +95,13 @@ export interface Config {
   envName?: string;
   /** Where .env files were read from. */
   envDir: string;
-  target: {
-    /** 'embedded': no BASE_URL and no DATABASE_URL given, Verity starts the demo itself. */
-    mode: 'embedded' | 'configured';
-    baseURL?: string;
-    databaseURL?: string;
-    /** The target's log file, where Verity can read it; overrides the profile's app.logFile. */
-    appLogFile?: string;
-  };
+  /**
+   * What the settings name. An embedded target has only its accounts here (configured ones win
+   * over the ones Verity generates for the demo); the rest is known once it has started.
+   */
+  target: Target;
   profile: string;
-  accounts: { qa: { email: string; password: string }[]; admin: { email: string; password: string } };
-  jwt: { jwksURL?: string; publicKey?: string; secret?: string; issuer?: string; audience?: string; accessTtlSeconds?: number };
+  jwt: { jwksURL?: string; publicKey?: string; secret?: string; issuer?: string; audience?: string };
   embedded: { scale: number; accessTtlSeconds: number; authMode: 'bearer' | 'cookie' };
   budgets: {
     healthTimeoutMs: number;
@@ -161,27 +170,30 @@ export function loadConfig(options: LoadOptions = {}): Config {
       problems.push(`${name}: ${message}${given !== undefined && !isSecretName(name) ? ` (got "${given}")` : ''}`);
     }
   }
+  const accounts = parsed.success ? accountsFrom(parsed.data, envDir, problems) : [];
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const s = parsed.data;
   const runtime = runtimeSchema.parse(merged);
-  const mode = s.BASE_URL || s.DATABASE_URL ? 'configured' : 'embedded';
+  const kind = s.BASE_URL || s.DATABASE_URL ? 'configured' : 'embedded';
 
   return {
     envName,
     envDir,
-    target: { mode, baseURL: s.BASE_URL, databaseURL: s.DATABASE_URL, appLogFile: s.VERITY_APP_LOG_FILE ? path.resolve(envDir, s.VERITY_APP_LOG_FILE) : undefined },
-    profile: s.VERITY_PROFILE,
-    accounts: {
-      qa: s.VERITY_QA_EMAILS.map((email) => ({ email, password: s.VERITY_QA_PASSWORD })),
-      admin: { email: s.VERITY_ADMIN_EMAIL, password: s.VERITY_ADMIN_PASSWORD },
+    target: {
+      kind,
+      baseURL: s.BASE_URL,
+      databaseURL: s.DATABASE_URL,
+      appLogFile: s.VERITY_APP_LOG_FILE ? path.resolve(envDir, s.VERITY_APP_LOG_FILE) : undefined,
+      accessTtlSeconds: s.VERITY_ACCESS_TTL_SECONDS,
+      accounts,
     },
+    profile: s.VERITY_PROFILE,
     jwt: {
       jwksURL: s.VERITY_JWKS_URL,
       publicKey: s.VERITY_JWT_PUBLIC_KEY,
       secret: s.VERITY_JWT_SECRET,
       issuer: s.VERITY_JWT_ISSUER,
       audience: s.VERITY_JWT_AUDIENCE,
-      accessTtlSeconds: s.VERITY_ACCESS_TTL_SECONDS,
     },
     embedded: { scale: s.VERITY_EMBEDDED_SCALE, accessTtlSeconds: s.VERITY_EMBEDDED_ACCESS_TTL_SECONDS, authMode: s.VERITY_EMBEDDED_AUTH_MODE },
     budgets: {
@@ -208,16 +220,77 @@ export function loadConfig(options: LoadOptions = {}): Config {
     runId: runtime.VERITY_RUN_ID,
     runtimeFile: runtime.VERITY_RUNTIME_FILE,
     secrets: [
-      s.VERITY_QA_PASSWORD,
-      s.VERITY_ADMIN_PASSWORD,
+      ...accounts.map((a) => a.password),
       s.VERITY_JWT_SECRET,
       s.DATABASE_URL ? passwordOf(s.DATABASE_URL) : undefined,
     ].filter((v): v is string => !!v),
   };
 }
 
+let loaded: Config | undefined;
+
+/**
+ * This process's config, loaded once. Playwright's runner and each of its workers are processes
+ * of their own (each evaluates playwright.config.ts again); within one, every part shares this.
+ */
+export function currentConfig(): Config {
+  return (loaded ??= loadConfig());
+}
+
+/**
+ * The journey accounts, given one way of three: VERITY_ACCOUNTS_FILE (a JSON file),
+ * VERITY_ACCOUNTS (the same JSON in one variable), or the QA emails sharing VERITY_QA_PASSWORD
+ * plus VERITY_ADMIN_EMAIL / VERITY_ADMIN_PASSWORD. None at all is fine: the embedded demo gets
+ * generated ones, and a configured target needs them only when journeys sign in (see run/prepare.ts).
+ */
+function accountsFrom(s: Settings, envDir: string, problems: string[]): Account[] {
+  const pairs = s.VERITY_QA_EMAILS || s.VERITY_QA_PASSWORD || s.VERITY_ADMIN_EMAIL || s.VERITY_ADMIN_PASSWORD;
+  const ways = [s.VERITY_ACCOUNTS_FILE && 'VERITY_ACCOUNTS_FILE', s.VERITY_ACCOUNTS && 'VERITY_ACCOUNTS', pairs && 'VERITY_QA_EMAILS/VERITY_ADMIN_EMAIL'].filter(Boolean);
+  if (ways.length > 1) {
+    problems.push(`VERITY_ACCOUNTS: accounts are given ${ways.length} ways (${ways.join(', ')}): give them one way`);
+    return [];
+  }
+  if (s.VERITY_ACCOUNTS_FILE) {
+    const file = path.resolve(envDir, s.VERITY_ACCOUNTS_FILE);
+    if (!existsSync(file)) {
+      problems.push(`VERITY_ACCOUNTS_FILE: ${file} does not exist`);
+      return [];
+    }
+    return parseAccountList('VERITY_ACCOUNTS_FILE', readFileSync(file, 'utf8'), problems);
+  }
+  if (s.VERITY_ACCOUNTS) return parseAccountList('VERITY_ACCOUNTS', s.VERITY_ACCOUNTS, problems);
+  const accounts: Account[] = [];
+  const pair = (emailName: string, emails: string[] | undefined, passwordName: string, password: string | undefined, role: Account['role']) => {
+    if (emails && !password) problems.push(`${passwordName}: is required with ${emailName} (see .env.example)`);
+    else if (password && !emails) problems.push(`${emailName}: is required with ${passwordName} (see .env.example)`);
+    else if (emails && password) accounts.push(...emails.map((email) => ({ email, password, role })));
+  };
+  pair('VERITY_QA_EMAILS', s.VERITY_QA_EMAILS, 'VERITY_QA_PASSWORD', s.VERITY_QA_PASSWORD, 'qa');
+  pair('VERITY_ADMIN_EMAIL', s.VERITY_ADMIN_EMAIL ? [s.VERITY_ADMIN_EMAIL] : undefined, 'VERITY_ADMIN_PASSWORD', s.VERITY_ADMIN_PASSWORD, 'admin');
+  return accounts;
+}
+
+/** Accounts from JSON; each problem names the entry and field, never a value (they hold passwords). */
+function parseAccountList(name: string, text: string, problems: string[]): Account[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // JSON.parse's own message quotes the text, passwords included.
+    problems.push(`${name}: is not valid JSON; expected a list like ${accountListExample}`);
+    return [];
+  }
+  const parsed = accountListSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    problems.push(`${name}: ${where ? `${where.replace(/^\./, '')}: ` : ''}${issue.message}`);
+  }
+  return [];
+}
+
 function isSecretName(name: string): boolean {
-  return /PASSWORD|SECRET|DATABASE_URL|TOKEN/.test(name);
+  return /PASSWORD|SECRET|DATABASE_URL|TOKEN|ACCOUNTS/.test(name);
 }
 
 function passwordOf(connectionString: string): string | undefined {
@@ -252,5 +325,12 @@ export function runDirOf(config: Config): string {
 /** The environment for a process Verity starts (the Playwright runner): this run's settings. */
 export function verityEnvironment(config: Config): NodeJS.ProcessEnv {
   const { runId, runtimeFile } = ensureRunIdentity(config);
-  return { ...process.env, VERITY_RUN_ID: runId, VERITY_RUNTIME_FILE: runtimeFile, ...(config.envName ? { VERITY_ENV: config.envName } : {}) };
+  return {
+    ...process.env,
+    VERITY_RUN_ID: runId,
+    VERITY_RUNTIME_FILE: runtimeFile,
+    // The child may run elsewhere (Playwright runs in the repository): it reads the same .env files.
+    VERITY_ENV_DIR: config.envDir,
+    ...(config.envName ? { VERITY_ENV: config.envName } : {}),
+  };
 }

@@ -1,8 +1,9 @@
 // A target profile says what is app-specific about a target: what its database must contain and
 // obey, and how its API and pages are reached. What the catalog can tell (foreign keys, sequences,
 // indexes) is discovered at run time and never listed here.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_$]*$/i, 'expected a plain SQL identifier');
@@ -152,14 +153,14 @@ export function defineProfile(profile: ProfileInput): Profile {
   return parsed.data;
 }
 
-const builtIn: Record<string, () => Promise<{ default: Profile }>> = {
-  'personal-assistant': () => import('../profiles/personal-assistant.ts'),
-};
+/** Built-in profiles live in profiles/, one module per name; loaded by path, so the core imports none of them. */
+const builtInProfiles = fileURLToPath(new URL('../profiles/', import.meta.url));
 
-/** A built-in profile by name, or a module path exporting `default defineProfile({...})`. */
+/** A built-in profile by name (profiles/<name>.ts), or a module path exporting `default defineProfile({...})`. */
 export async function loadProfile(nameOrPath: string, baseDir: string): Promise<Profile> {
-  const load = builtIn[nameOrPath] ?? (() => import(pathToFileURL(path.resolve(baseDir, nameOrPath)).href));
-  const mod = await load().catch((err: Error) => {
+  const builtIn = path.join(builtInProfiles, `${nameOrPath}.ts`);
+  const file = /^[a-z0-9-]+$/.test(nameOrPath) && existsSync(builtIn) ? builtIn : path.resolve(baseDir, nameOrPath);
+  const mod = await import(pathToFileURL(file).href).catch((err: Error) => {
     throw new Error(`VERITY_PROFILE: cannot load "${nameOrPath}": ${err.message.split('\n')[0]}`);
   });
   if (!mod?.default?.database) throw new Error(`VERITY_PROFILE: "${nameOrPath}" does not export default defineProfile({...})`);

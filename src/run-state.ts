@@ -1,28 +1,23 @@
 // What global setup learns about the run, written once to a file that every worker reads:
 // the resolved target, its health, the probe results, and why anything could not run.
+// The file is private (0600), outside reports/, and removed after the run: it holds the
+// target's database URL and the accounts' passwords.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { ProbeRun } from '../db-probes/runner.ts';
 import type { BrowserChoice } from './browser.ts';
+import type { ProbeRun } from './findings.ts';
 import type { Health } from './health.ts';
+import type { Target } from './target.ts';
 
 export interface RunState {
   runId: string;
   startedAt: string;
-  target: {
-    mode: 'embedded' | 'configured';
-    baseURL?: string;
-    /** With its password: this file lives outside reports/ and is removed after the run. */
-    databaseURL?: string;
-    appLogFile?: string;
-    /** Where the app log stood when the journeys began: later lines belong to this run. */
-    appLogOffset?: number;
-    accessTtlSeconds?: number;
-    authMode?: 'bearer' | 'cookie';
-  };
-  /** Secrets learnt at run time (the embedded database's passwords), for redaction. */
+  target: Target;
+  /** Every secret value of the run (settings, the embedded target's passwords), for redaction. */
   secrets: string[];
   /** JSON fields and cookies that carry the target's secrets (the profile's token and password fields). */
-  secretNames?: string[];
+  secretNames: string[];
+  /** Where the app log stood when the journeys began: later lines belong to this run. */
+  appLogOffset?: number;
   health?: Health;
   probes?: ProbeRun;
   /** Why the database checks did not run (e.g. no DATABASE_URL). */

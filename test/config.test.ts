@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { testEnvironment } from './support/target.ts';
+import { adminAccount, qaAccounts } from '../src/target.ts';
+import { emptyEnvDir, testEnvironment } from './support/target.ts';
 
 function problemsOf(env: Record<string, string>, envName?: string): string[] {
   try {
@@ -24,27 +25,69 @@ function dirWith(files: Record<string, string>): string {
 }
 
 describe('config', () => {
-  it('with only the accounts set, targets the embedded demo with documented defaults', () => {
-    const config = loadConfig({ env: testEnvironment() });
-    assert.equal(config.target.mode, 'embedded');
+  it('with nothing set at all, targets the embedded demo with documented defaults and no accounts yet', () => {
+    const config = loadConfig({ env: { VERITY_ENV_DIR: emptyEnvDir } });
+    assert.equal(config.target.kind, 'embedded');
+    assert.deepEqual(config.target.accounts, [], 'the embedded demo brings generated ones');
     assert.equal(config.profile, 'personal-assistant');
     assert.equal(config.workers, 2);
     assert.equal(config.thresholds.connectionSaturationMax, 0.8);
-    assert.equal(config.accounts.qa.length, 3);
-    assert.ok(config.secrets.includes(testEnvironment().VERITY_QA_PASSWORD!));
+    assert.deepEqual(config.secrets, []);
   });
 
   it('a DATABASE_URL or BASE_URL makes the target configured; the DB password is a secret', () => {
-    const config = loadConfig({ env: testEnvironment({ DATABASE_URL: 'postgres://verity_ro:s3cret-pw@db.example.com:5432/app' }) });
-    assert.equal(config.target.mode, 'configured');
+    const config = loadConfig({ env: { VERITY_ENV_DIR: emptyEnvDir, DATABASE_URL: 'postgres://verity_ro:s3cret-pw@db.example.com:5432/app' } });
+    assert.equal(config.target.kind, 'configured');
     assert.equal(config.target.baseURL, undefined);
+    assert.deepEqual(config.target.accounts, []);
     assert.ok(config.secrets.includes('s3cret-pw'));
   });
 
-  it('names every missing required setting on its own line', () => {
-    const problems = problemsOf({ VERITY_ENV_DIR: testEnvironment().VERITY_ENV_DIR! });
-    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['VERITY_ADMIN_EMAIL', 'VERITY_ADMIN_PASSWORD', 'VERITY_QA_EMAILS', 'VERITY_QA_PASSWORD']);
-    for (const p of problems) assert.match(p, /is required \(see \.env\.example\)$/);
+  it('accounts from VERITY_ACCOUNTS: each its own password, any character, each a secret', () => {
+    const accounts = [
+      { email: 'qa1@example.test', password: 'pä"ss\\wörd\n# =;$x', role: 'qa' },
+      { email: 'qa2@example.test', password: "it's another", role: 'qa' },
+      { email: 'boss@example.test', password: 'b0ss', role: 'admin' },
+    ];
+    const config = loadConfig({ env: { VERITY_ENV_DIR: emptyEnvDir, VERITY_ACCOUNTS: JSON.stringify(accounts) } });
+    assert.deepEqual(config.target.accounts, accounts);
+    assert.deepEqual(qaAccounts(config.target).map((a) => a.email), ['qa1@example.test', 'qa2@example.test']);
+    assert.equal(adminAccount(config.target)?.email, 'boss@example.test');
+    for (const a of accounts) assert.ok(config.secrets.includes(a.password));
+  });
+
+  it('accounts from VERITY_ACCOUNTS_FILE, relative to the .env folder', () => {
+    const accounts = [{ email: 'qa@example.test', password: 'from a file', role: 'qa' }];
+    const dir = dirWith({ 'accounts.json': JSON.stringify(accounts), '.env': 'VERITY_ACCOUNTS_FILE=accounts.json\n' });
+    assert.deepEqual(loadConfig({ env: { VERITY_ENV_DIR: dir } }).target.accounts, accounts);
+  });
+
+  it('the QA emails sharing VERITY_QA_PASSWORD, and the admin pair, still work', () => {
+    const config = loadConfig({ env: { VERITY_ENV_DIR: emptyEnvDir, VERITY_QA_EMAILS: 'a@example.test, b@example.test', VERITY_QA_PASSWORD: 'shared-pw', VERITY_ADMIN_EMAIL: 'root@example.test', VERITY_ADMIN_PASSWORD: 'admin-pw' } });
+    assert.deepEqual(config.target.accounts, [
+      { email: 'a@example.test', password: 'shared-pw', role: 'qa' },
+      { email: 'b@example.test', password: 'shared-pw', role: 'qa' },
+      { email: 'root@example.test', password: 'admin-pw', role: 'admin' },
+    ]);
+    assert.ok(config.secrets.includes('shared-pw') && config.secrets.includes('admin-pw'));
+  });
+
+  it('bad accounts: one line per problem naming the entry and field, never a password', () => {
+    const base = { VERITY_ENV_DIR: emptyEnvDir };
+    assert.deepEqual(problemsOf({ ...base, VERITY_ACCOUNTS: '[{"email":"qa@example.test","password":"hunter2",' }), [
+      'VERITY_ACCOUNTS: is not valid JSON; expected a list like [{"email":"qa1@example.com","password":"…","role":"qa"}, {"email":"admin@example.com","password":"…","role":"admin"}]',
+    ]);
+    assert.deepEqual(problemsOf({ ...base, VERITY_ACCOUNTS: JSON.stringify([{ email: 'qa@example.test', password: 'hunter2', role: 'tester' }, { email: 'nope', password: '' , role: 'qa' }]) }), [
+      'VERITY_ACCOUNTS: [0].role: expected "qa" or "admin"',
+      'VERITY_ACCOUNTS: [1].email: expected an email address',
+      'VERITY_ACCOUNTS: [1].password: expected a password',
+    ]);
+    assert.deepEqual(problemsOf({ ...base, VERITY_ACCOUNTS: '[]' }), ['VERITY_ACCOUNTS: expected at least one account']);
+    assert.deepEqual(problemsOf({ ...base, VERITY_QA_EMAILS: 'qa@example.test' }), ['VERITY_QA_PASSWORD: is required with VERITY_QA_EMAILS (see .env.example)']);
+    assert.deepEqual(problemsOf({ ...base, VERITY_ADMIN_PASSWORD: 'hunter2' }), ['VERITY_ADMIN_EMAIL: is required with VERITY_ADMIN_PASSWORD (see .env.example)']);
+    assert.deepEqual(problemsOf({ ...base, VERITY_ACCOUNTS_FILE: 'missing.json' }), [`VERITY_ACCOUNTS_FILE: ${path.join(emptyEnvDir, 'missing.json')} does not exist`]);
+    const twoWays = problemsOf({ ...base, VERITY_ACCOUNTS: '[]', VERITY_QA_EMAILS: 'qa@example.test', VERITY_QA_PASSWORD: 'pw' });
+    assert.deepEqual(twoWays, ['VERITY_ACCOUNTS: accounts are given 2 ways (VERITY_ACCOUNTS, VERITY_QA_EMAILS/VERITY_ADMIN_EMAIL): give them one way']);
   });
 
   it('says what each invalid value should be, without echoing secrets', () => {
@@ -55,6 +98,7 @@ describe('config', () => {
       DATABASE_URL: 'mysql://root:hunter2@db/app',
       VERITY_TRACE: 'always',
       VERITY_QA_EMAILS: 'qa1@example.test,not-an-email',
+      VERITY_QA_PASSWORD: 'pw',
     }));
     assert.equal(problems.length, 6);
     assert.ok(problems.includes('VERITY_XID_AGE_MAX: expected transactions (a whole number) (got "lots")'));
@@ -75,7 +119,7 @@ describe('config', () => {
     const env = { ...testEnvironment(), VERITY_ENV_DIR: dir, VERITY_LOCK_WAIT_SECONDS: '20' };
     const plain = loadConfig({ env });
     assert.equal(plain.workers, 3);
-    assert.equal(plain.target.mode, 'embedded');
+    assert.equal(plain.target.kind, 'embedded');
     const staging = loadConfig({ env, envName: 'staging' });
     assert.equal(staging.workers, 4);
     assert.equal(staging.budgets.apiMs, 700);

@@ -3,6 +3,7 @@
 // nothing else. Runs through `npm run probe -- --json`, as a user would.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -10,11 +11,12 @@ import { faults, type Demo, type FaultName } from '../demo-app/src/index.ts';
 import type { ProbeRun } from '../db-probes/runner.ts';
 import { probes } from '../db-probes/index.ts';
 import { startTarget, testEnvironment } from './support/target.ts';
+import { runScrubbed } from './support/verify-run.ts';
 
 interface Expectation {
   /** Probes whose test must fail. */
   fails: string[];
-  /** Text the failing findings must contain: the cause, named. */
+  /** Text the failing findings (or, where nothing fails, the warnings) must contain: the cause, named. */
   names: string;
   /** Probes that pass with a minor finding. */
   warns?: string[];
@@ -46,7 +48,7 @@ const expectations: Record<string, Expectation> = {
   'unexpected-table': { fails: ['missing-primary-keys'], names: 'users_backup_restore', warns: ['schema-presence', 'never-analyzed'] },
   'missing-extension': { fails: ['schema-presence'], names: 'amcheck', skips: ['btree-integrity'] },
   'collation-version-mismatch': { fails: ['collation-versions'], names: 'collation' },
-  'statistics-lost': { fails: [], names: '', warns: ['never-analyzed'] },
+  'statistics-lost': { fails: [], names: 'never been analyzed', warns: ['never-analyzed'] },
   'long-transaction': { fails: ['long-transactions'], names: 'pa-nightly-export' },
   'blocked-lock': { fails: ['blocked-locks', 'long-transactions'], names: 'pa-todo-editor' },
   'connection-saturation': { fails: ['connection-saturation'], names: 'pa-leaky-worker' },
@@ -58,22 +60,39 @@ const expectations: Record<string, Expectation> = {
   'checksum-failure': { fails: ['checksum-failures'], names: 'checksum', warns: ['sequences'] },
 };
 
-/** Checks no fault can cause on a test machine: the threshold is lowered below the healthy value. */
-const thresholdCases: { name: string; settings: Record<string, string>; fails: string[]; names: string }[] = [
+interface SettingsCase extends Expectation {
+  name: string;
+  settings: Record<string, string>;
+  /** Verity connects as the demo's superuser instead of its read-only role. */
+  asSuperuser?: true;
+}
+
+/**
+ * Checks no catalog fault trips: where no fault can be made on a test machine, the threshold is
+ * lowered below the healthy value; Verity's own role is tripped by connecting as the superuser.
+ */
+const settingsCases: SettingsCase[] = [
   { name: 'transaction-ID age above a lowered VERITY_XID_AGE_MAX', settings: { VERITY_XID_AGE_MAX: '1' }, fails: ['xid-age'], names: 'age' },
   { name: 'round-trip latency above a lowered VERITY_DB_LATENCY_BUDGET_MS', settings: { VERITY_DB_LATENCY_BUDGET_MS: '0.001' }, fails: ['connectivity'], names: 'latency' },
+  { name: 'Verity connecting as a superuser', settings: {}, asSuperuser: true, fails: [], warns: ['verifier-role'], names: 'it is a superuser' },
 ];
+
+/** Probes that report facts and never fail, so no fault can trip them; their facts are tested beside them. */
+const factsOnly: Record<string, string> = {
+  'server-facts': 'facts only (test/probes-activity-and-sessions.test.ts checks them)',
+  'row-counts': 'facts only (test/probes-activity-and-sessions.test.ts checks the counts)',
+};
 
 // Holders have only just started when the probes run: count any age as long.
 const matrixSettings = { VERITY_LONG_TRANSACTION_SECONDS: '0.3', VERITY_LOCK_WAIT_SECONDS: '0.3' };
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function probeRun(demo: Demo, settings: Record<string, string> = {}): { run: ProbeRun; status: number | null; stderr: string } {
+function probeRun(demo: Demo, settings: Record<string, string> = {}, databaseURL = demo.verifierDatabaseURL): { run: ProbeRun; status: number | null; stderr: string } {
   const result = spawnSync('npm', ['run', '--silent', 'probe', '--', '--json'], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, ...testEnvironment({ DATABASE_URL: demo.verifierDatabaseURL, ...matrixSettings, ...settings }) },
+    env: { ...process.env, ...testEnvironment({ DATABASE_URL: databaseURL, ...matrixSettings, ...settings }) },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { run: JSON.parse(result.stdout), status: result.status, stderr: result.stderr };
@@ -86,6 +105,7 @@ function verdicts(run: ProbeRun) {
     warns: run.outcomes.filter((o) => o.status === 'passed' && o.findings.some((f) => f.severity === 'minor')).map((o) => o.id).sort(),
     skips: run.outcomes.filter((o) => o.status === 'skipped').map((o) => o.id).sort(),
     failingText: run.outcomes.flatMap((o) => o.findings.filter((f) => blocking(f.severity)).map((f) => f.message)).join('\n'),
+    warningText: run.outcomes.flatMap((o) => o.findings.filter((f) => f.severity === 'minor').map((f) => f.message)).join('\n'),
   };
 }
 
@@ -102,45 +122,62 @@ describe('database fault matrix (npm run probe)', () => {
     const databaseFaults = faults.filter((f) => f.layer === 'database').map((f) => f.name).sort();
     assert.deepEqual(Object.keys(expectations).sort(), databaseFaults);
     const ids = new Set(probes.map((p) => p.id));
-    for (const e of [...Object.values(expectations), ...thresholdCases]) {
-      for (const id of [...e.fails, ...('warns' in e ? e.warns ?? [] : []), ...('skips' in e ? e.skips ?? [] : [])]) assert.ok(ids.has(id), `unknown probe ${id}`);
+    for (const e of [...Object.values(expectations), ...settingsCases]) {
+      for (const id of [...e.fails, ...(e.warns ?? []), ...(e.skips ?? [])]) assert.ok(ids.has(id), `unknown probe ${id}`);
+      assert.ok(e.names.trim().length >= 3, `every row names its cause: "${e.names}"`);
     }
   });
 
-  it('healthy demo: every probe green, no warnings, exit 0', () => {
-    const { run, status } = probeRun(demo);
+  it('every probe file is registered, and every probe is tripped by a row of this matrix', () => {
+    const files = readdirSync(path.join(repoRoot, 'db-probes')).filter((f) => f.endsWith('.ts') && !['index.ts', 'probe.ts', 'runner.ts'].includes(f));
+    assert.deepEqual(files.map((f) => f.replace(/\.ts$/, '')).sort(), probes.map((p) => p.id).sort(), 'db-probes/ files and db-probes/index.ts');
+    const tripped = new Set([...Object.values(expectations), ...settingsCases].flatMap((e) => [...e.fails, ...(e.warns ?? [])]));
+    const untripped = probes.map((p) => p.id).filter((id) => !tripped.has(id) && !factsOnly[id]);
+    assert.deepEqual(untripped, [], 'probes no fault or lowered threshold trips');
+  });
+
+  it('healthy demo, DATABASE_URL the only setting: every probe green, no warnings, exit 0', async () => {
+    const { stdout, stderr, status } = await runScrubbed('probe', { DATABASE_URL: demo.verifierDatabaseURL }, ['--json']);
+    assert.ok(stdout, `probe printed nothing: ${stderr}`);
+    const run: ProbeRun = JSON.parse(stdout);
     const v = verdicts(run);
     assert.deepEqual({ fails: v.fails, warns: v.warns, skips: v.skips }, { fails: [], warns: [], skips: [] }, v.failingText);
+    assert.equal(run.outcomes.length, probes.length);
     assert.equal(status, 0);
   });
 
   for (const [fault, expected] of Object.entries(expectations) as [FaultName, Expectation][]) {
-    it(`${fault} → fails ${expected.fails.join(', ') || 'nothing'}`, async () => {
+    it(`${fault} → ${describeExpectation(expected)}`, async () => {
       try {
         await demo.applyFault(fault);
-        const { run, status } = probeRun(demo);
-        const v = verdicts(run);
-        assert.deepEqual(
-          { fails: v.fails, warns: v.warns, skips: v.skips },
-          { fails: [...expected.fails].sort(), warns: [...(expected.warns ?? [])].sort(), skips: [...(expected.skips ?? [])].sort() },
-          v.failingText,
-        );
-        assert.ok(v.failingText.includes(expected.names), `the findings name "${expected.names}":\n${v.failingText}`);
-        for (const id of expected.skips ?? []) assert.ok(run.outcomes.find((o) => o.id === id)!.skipReason, `${id} says why it skipped`);
-        assert.equal(status, expected.fails.length ? 1 : 0);
+        expectVerdicts(probeRun(demo), expected);
       } finally {
         await demo.reset();
       }
     });
   }
 
-  for (const c of thresholdCases) {
-    it(`${c.name} → fails ${c.fails.join(', ') || 'nothing'}`, () => {
-      const { run, status } = probeRun(demo, c.settings);
-      const v = verdicts(run);
-      assert.deepEqual(v.fails, c.fails, v.failingText);
-      assert.ok(v.failingText.includes(c.names));
-      assert.equal(status, c.fails.length ? 1 : 0);
+  for (const c of settingsCases) {
+    it(`${c.name} → ${describeExpectation(c)}`, () => {
+      expectVerdicts(probeRun(demo, c.settings, c.asSuperuser ? demo.adminDatabaseURL : demo.verifierDatabaseURL), c);
     });
   }
 });
+
+function describeExpectation(e: Expectation): string {
+  return e.fails.length ? `fails ${e.fails.join(', ')}` : `warns ${e.warns?.join(', ')}`;
+}
+
+/** Exactly the expected probes fail, warn and skip; the cause is named; the exit code follows. */
+function expectVerdicts({ run, status }: { run: ProbeRun; status: number | null }, expected: Expectation): void {
+  const v = verdicts(run);
+  assert.deepEqual(
+    { fails: v.fails, warns: v.warns, skips: v.skips },
+    { fails: [...expected.fails].sort(), warns: [...(expected.warns ?? [])].sort(), skips: [...(expected.skips ?? [])].sort() },
+    v.failingText,
+  );
+  const named = expected.fails.length ? v.failingText : v.warningText;
+  assert.ok(named.includes(expected.names), `the ${expected.fails.length ? 'failing findings' : 'warnings'} name "${expected.names}":\n${named}`);
+  for (const id of expected.skips ?? []) assert.ok(run.outcomes.find((o) => o.id === id)!.skipReason, `${id} says why it skipped`);
+  assert.equal(status, expected.fails.length ? 1 : 0);
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Demo, FaultName } from '../demo-app/src/index.ts';
 import { runProbes, type ProbeOutcome } from '../db-probes/runner.ts';
-import type { Probe } from '../db-probes/probe.ts';
+import { probes } from '../db-probes/index.ts';
 import appRolePrivileges from '../db-probes/app-role-privileges.ts';
 import blockedLocks from '../db-probes/blocked-locks.ts';
 import checksumFailures from '../db-probes/checksum-failures.ts';
@@ -328,12 +328,13 @@ describe('row-counts', () => {
   });
 });
 
-// Every probe this file covers is listed once, so a probe cannot be added here untested.
-const covered: Probe[] = [staleSessions, freshness, appRolePrivileges, checksumFailures, xidAge, connectionSaturation, longTransactions, blockedLocks, crashSigns, verifierRole, rowCounts];
-it('each probe file exports a probe whose id is its file name', async () => {
-  for (const probe of covered) {
+// Every registered probe, not only the ones this file covers: a probe file exports one probe whose
+// id is its file name and which explains itself. That every probe is tripped by some fault is the
+// database fault matrix's first check (test/db-fault-matrix.test.ts).
+it('each probe file exports a probe whose id is its file name, and says what it checks and why', async () => {
+  for (const probe of probes) {
     const mod = await import(`../db-probes/${probe.id}.ts`);
-    assert.equal(mod.default, probe);
+    assert.equal(mod.default, probe, `db-probes/${probe.id}.ts exports the probe with id ${probe.id}`);
     assert.ok(probe.what.length > 40 && probe.why.length > 60, `${probe.id}: what and why should be sentences`);
   }
 });

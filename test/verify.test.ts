@@ -60,7 +60,7 @@ describe('npm run verify on the embedded demo', () => {
       .map((t) => path.join(templates, t, 'template.json'))
       .filter(existsSync)
       .flatMap((f) => Object.values(JSON.parse(readFileSync(f, 'utf8')).passwords as Record<string, string>));
-    const secrets = [testAccounts.qaPassword, testAccounts.adminPassword, ...dbPasswords];
+    const secrets = [...testAccounts.map((a) => a.password), ...dbPasswords];
     let traces = 0;
     const leaks: string[] = [];
     for (const file of filesUnder(healthy.runDir!)) {

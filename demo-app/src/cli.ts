@@ -2,13 +2,13 @@
 // npm run demo:fault -- list | apply NAME | reset
 // npm run demo:time-seed -- --scale 1000
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { config as loadDotenv } from 'dotenv';
-import { faults, findFault, maskPassword, startDemo, type Demo, type FaultName, type SeedAccount } from './index.ts';
+import { faults, findFault, localAccounts, maskPassword, parseAccounts, seedAccounts, startDemo, type AccountEntry, type Demo, type FaultName } from './index.ts';
 import { demoRoot, ensureTemplate } from './db/template.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,22 +16,41 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const stateFile = process.env.PA_DEMO_STATE_FILE ?? path.join(demoRoot, 'current.json');
 
 /**
- * The journey accounts: from the environment, else .env, else .env.example — the same
- * settings Verity signs in with, so the demo and the verifier agree on credentials.
+ * The accounts to seed, in Verity's format: `--accounts FILE`, else VERITY_ACCOUNTS_FILE,
+ * VERITY_ACCOUNTS or the QA/admin pairs (from the environment or .env, as Verity reads them),
+ * else the generated local accounts, which Verity's embedded default seeds too.
  */
-function accountsFromSettings(): SeedAccount[] {
-  for (const file of ['.env', '.env.example']) loadDotenv({ path: path.join(repoRoot, file), quiet: true });
-  const qaEmails = (process.env.VERITY_QA_EMAILS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const qaPassword = process.env.VERITY_QA_PASSWORD ?? '';
-  const adminEmail = process.env.VERITY_ADMIN_EMAIL ?? '';
-  const adminPassword = process.env.VERITY_ADMIN_PASSWORD ?? '';
-  if (!qaEmails.length || !qaPassword || !adminEmail || !adminPassword) {
-    throw new Error('VERITY_QA_EMAILS, VERITY_QA_PASSWORD, VERITY_ADMIN_EMAIL and VERITY_ADMIN_PASSWORD must be set (see .env.example)');
+function accountsFor(accountsFile: string | undefined): AccountEntry[] {
+  if (accountsFile) return parseAccounts(readFileSync(accountsFile, 'utf8'), accountsFile);
+  loadDotenv({ path: path.join(repoRoot, '.env'), quiet: true });
+  const env = process.env;
+  if (env.VERITY_ACCOUNTS_FILE) return parseAccounts(readFileSync(path.resolve(repoRoot, env.VERITY_ACCOUNTS_FILE), 'utf8'), 'VERITY_ACCOUNTS_FILE');
+  if (env.VERITY_ACCOUNTS) return parseAccounts(env.VERITY_ACCOUNTS, 'VERITY_ACCOUNTS');
+  const qaEmails = (env.VERITY_QA_EMAILS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (qaEmails.length && env.VERITY_QA_PASSWORD) {
+    const qa = qaEmails.map((email): AccountEntry => ({ email, password: env.VERITY_QA_PASSWORD!, role: 'qa' }));
+    const admin: AccountEntry[] = env.VERITY_ADMIN_EMAIL && env.VERITY_ADMIN_PASSWORD ? [{ email: env.VERITY_ADMIN_EMAIL, password: env.VERITY_ADMIN_PASSWORD, role: 'admin' }] : [];
+    return [...qa, ...admin];
   }
+  return localAccounts();
+}
+
+/**
+ * `.env.demo`: the settings that point Verity at this running demo (`npm run verify -- --env demo`),
+ * its read-only role's password included, so the file is private (0600) and git-ignored.
+ */
+function envFileFor(demo: Demo, accounts: AccountEntry[]): string {
+  // Single quotes keep the JSON literal for dotenv; a quote inside a password becomes a JSON escape.
+  const json = JSON.stringify(accounts).replace(/'/g, '\\u0027');
   return [
-    ...qaEmails.map((email, i) => ({ email, password: qaPassword, role: 'user' as const, fullName: `QA Tester ${i + 1}` })),
-    { email: adminEmail, password: adminPassword, role: 'admin' as const, fullName: 'Admin Tester' },
-  ];
+    `# Written by \`npm run demo\` (pid ${process.pid}) for \`npm run verify -- --env demo\`; removed when the demo stops.`,
+    `BASE_URL=${demo.baseURL}`,
+    `DATABASE_URL=${demo.verifierDatabaseURL}`,
+    `VERITY_ACCOUNTS='${json}'`,
+    `VERITY_APP_LOG_FILE=${demo.appLogFile}`,
+    `VERITY_ACCESS_TTL_SECONDS=${demo.accessTtlSeconds}`,
+    '',
+  ].join('\n');
 }
 
 async function runDemo(args: string[]) {
@@ -43,20 +62,27 @@ async function runDemo(args: string[]) {
       port: { type: 'string', default: '0' },
       'auth-mode': { type: 'string', default: 'bearer' },
       'access-ttl': { type: 'string', default: '900' },
+      accounts: { type: 'string' },
+      'env-file': { type: 'string', default: path.join(repoRoot, '.env.demo') },
     },
   });
   const authMode = values['auth-mode'];
   if (authMode !== 'bearer' && authMode !== 'cookie') throw new Error('--auth-mode must be bearer or cookie');
+  const accounts = accountsFor(values.accounts);
   const demo = await startDemo({
     scale: Number(values.scale),
     seed: Number(values.seed),
     port: Number(values.port),
     authMode,
     accessTtlSeconds: Number(values['access-ttl']),
-    accounts: accountsFromSettings(),
+    accounts: seedAccounts(accounts),
     onStep: (step, ms) => console.log(`  ${step} (${(ms / 1000).toFixed(1)} s)`),
   });
   const control = await startControlServer(demo);
+  const envFile = path.resolve(values['env-file']);
+  const envText = envFileFor(demo, accounts);
+  writeFileSync(envFile, envText, { mode: 0o600 });
+  chmodSync(envFile, 0o600);
   console.log(`
 Personal Assistant demo is running.
   BASE_URL=${demo.baseURL}
@@ -64,6 +90,9 @@ Personal Assistant demo is running.
   VERIFIER_DATABASE_URL=${maskPassword(demo.verifierDatabaseURL)}  (read-only role)
   ADMIN_DATABASE_URL=${maskPassword(demo.adminDatabaseURL)}
   app log: ${demo.appLogFile}
+  accounts: ${accounts.map((a) => `${a.email} (${a.role})`).join(', ')}
+Verity's settings for this demo, passwords included: ${envFile}
+  Verify it:  npm run verify -- --env demo
 Faults: npm run demo:fault -- list | apply NAME | reset
 Press Ctrl-C to stop.`);
 
@@ -74,6 +103,8 @@ Press Ctrl-C to stop.`);
     console.log('\nStopping…');
     control.close();
     rmSync(stateFile, { force: true });
+    // Another demo started since may have written its own: leave that one.
+    if (existsSync(envFile) && readFileSync(envFile, 'utf8') === envText) rmSync(envFile);
     await demo.stop();
     console.log('Stopped.');
     process.exit(0);
@@ -145,7 +176,7 @@ async function timeSeed(args: string[]) {
   const template = await ensureTemplate({
     scale: Number(values.scale),
     seed: Number(values.seed),
-    accounts: accountsFromSettings(),
+    accounts: seedAccounts(accountsFor(undefined)),
     onStep: (step, ms) => console.log(`  ${step.padEnd(22)} ${(ms / 1000).toFixed(1)} s`),
   });
   console.log(`seeded scale ${values.scale} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

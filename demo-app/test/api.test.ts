@@ -255,22 +255,28 @@ describe('refresh and logout', () => {
 });
 
 describe('logs', () => {
-  it('writes structured JSON lines without tokens or passwords', async () => {
+  it('writes a structured JSON line for each request and its answer, without tokens or passwords', async () => {
     const tokens = await login(demo);
     await call(demo, '/api/v1/users/me', { token: tokens.access_token });
-    // pino writes asynchronously: poll until this request's line is in the file.
+    const entries = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, any>);
+    /** The request's own id, once both its incoming line and its completed line are written. */
+    const answered = (lines: string[], method: string, url: string) => {
+      const request = entries(lines).find((e) => e.req?.method === method && e.req?.url === url);
+      return request && entries(lines).find((e) => e.reqId === request.reqId && e.res?.statusCode === 200) ? request.reqId : undefined;
+    };
+    // pino writes asynchronously: poll until both requests' lines are in the file.
     const deadline = Date.now() + 5000;
     let lines: string[] = [];
-    while (!lines.some((l) => l.includes('"url":"/api/v1/users/me"')) && Date.now() < deadline) {
-      lines = readFileSync(demo.appLogFile, 'utf8').split('\n').filter((l) => l.endsWith('}'));
+    while (!(answered(lines, 'POST', '/api/v1/auth/login') && answered(lines, 'GET', '/api/v1/users/me')) && Date.now() < deadline) {
+      lines = readFileSync(demo.appLogFile, 'utf8').split('\n').filter((l) => l.trim());
       await delay(25);
     }
-    assert.ok(lines.length > 5);
-    for (const line of lines) JSON.parse(line);
+    assert.ok(answered(lines, 'POST', '/api/v1/auth/login'), 'the sign-in is logged, with its 200 answer');
+    assert.ok(answered(lines, 'GET', '/api/v1/users/me'), 'the call with the access token is logged, with its 200 answer');
     const log = lines.join('\n');
-    assert.ok(!log.includes(tokens.access_token));
-    assert.ok(!log.includes(tokens.refresh_token));
-    assert.ok(!log.includes(qa.password));
-    assert.ok(!lines.some((l) => JSON.parse(l).level >= 50), 'no error-level lines on a healthy demo');
+    assert.ok(!log.includes(tokens.access_token), 'the access token is not logged');
+    assert.ok(!log.includes(tokens.refresh_token), 'the refresh token is not logged');
+    assert.ok(!log.includes(qa.password), 'the password is not logged');
+    assert.deepEqual(entries(lines).filter((e) => e.level >= 50).map((e) => e.msg), [], 'no error-level lines on a healthy demo');
   });
 });

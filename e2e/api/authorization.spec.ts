@@ -4,6 +4,7 @@ import * as allure from 'allure-js-commons';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 import { itemPath } from '../support/openapi.ts';
+import { adminAccount, qaAccounts } from '../../src/target.ts';
 
 const details = (story: string) => labels({ epic: 'Auth', feature: 'Authorization', story, severity: 'critical' });
 
@@ -20,7 +21,9 @@ test('A QA user is refused the admin-only endpoint', details('Admin-only endpoin
 test('The admin may call the admin-only endpoint', details('Admin-only endpoint'), async ({ verity, auth }) => {
   const adminOnly = verity.app.api.adminOnly;
   test.skip(!adminOnly, 'the profile names no admin-only endpoint (app.api.adminOnly)');
-  const admin = await test.step('Sign in as the admin through the API', () => auth.login(verity.config.accounts.admin));
+  const adminUser = adminAccount(verity.target);
+  test.skip(!adminUser, 'no admin account is configured (an account with role "admin" in VERITY_ACCOUNTS)');
+  const admin = await test.step('Sign in as the admin through the API', () => auth.login(adminUser!));
   await test.step(`GET ${adminOnly} as the admin answers 200`, async () => {
     const response = await admin.api.get(adminOnly!, { headers: auth.authHeaders(admin) });
     expect(response.status(), `GET ${adminOnly} as the admin`).toBe(200);
@@ -30,8 +33,8 @@ test('The admin may call the admin-only endpoint', details('Admin-only endpoint'
 test('A QA user cannot read a resource another QA user owns', details('Owned resources (IDOR)'), async ({ verity, account, mainSession, auth }) => {
   const owned = verity.app.api.ownedResource;
   test.skip(!owned, 'the profile names no owned resource (app.api.ownedResource)');
-  const accounts = verity.config.accounts.qa;
-  test.skip(accounts.length < 2, 'one QA account only: VERITY_QA_EMAILS needs a second one for this check');
+  const accounts = qaAccounts(verity.target);
+  test.skip(accounts.length < 2, 'one QA account only: this check needs a second one (VERITY_ACCOUNTS)');
   const index = accounts.findIndex((a) => a.email === account.email);
   const other = accounts[(index + 1) % accounts.length]!;
 

@@ -8,6 +8,7 @@ import type { APIRequestContext } from '@playwright/test';
 import { labels } from '../allure-labels.ts';
 import { expect, test, type Verity } from '../fixtures.ts';
 import type { Session } from '../support/auth-api.ts';
+import { adminAccount } from '../../src/target.ts';
 import {
   ResponseValidator,
   fillPath,
@@ -111,7 +112,12 @@ test('Protected GET endpoints answer a signed-in user with JSON matching the API
 
   for (const endpoint of endpoints) {
     const asAdmin = endpoint.path === adminOnly;
-    if (asAdmin && !admin) admin = await test.step('Sign in as the admin through the API (for the admin-only endpoint)', () => auth.login(verity.config.accounts.admin));
+    const adminUser = adminAccount(verity.target);
+    if (asAdmin && !adminUser) {
+      rows.push({ endpoint: endpoint.path, caller: 'admin', status: '', ms: '', 'content-type': '', schema: 'not called: no admin account is configured' });
+      continue;
+    }
+    if (asAdmin && !admin) admin = await test.step('Sign in as the admin through the API (for the admin-only endpoint)', () => auth.login(adminUser!));
     const caller = asAdmin ? admin! : session;
     const who = asAdmin ? 'admin' : 'QA user';
     const headers = auth.authHeaders(caller);

@@ -88,7 +88,7 @@ test('Access token is signed by the target\'s key and carries the expected claim
     await skippedStep('The audience (aud) is the expected one', 'no expected audience: set VERITY_JWT_AUDIENCE or app.auth.audience');
   }
 
-  const ttl = verity.config.jwt.accessTtlSeconds ?? verity.state?.target.accessTtlSeconds;
+  const ttl = verity.target.accessTtlSeconds;
   if (ttl) {
     await test.step(`The lifetime (exp − iat) is ${ttl} seconds`, async () => {
       expect.soft(typeof claims.exp === 'number' && typeof claims.iat === 'number', 'exp and iat are numeric dates').toBe(true);

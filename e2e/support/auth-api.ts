@@ -4,14 +4,13 @@
 import { request as playwrightRequest, type APIRequestContext, type APIResponse } from '@playwright/test';
 import { decodeJwt } from 'jose';
 import type { Profile } from '../../src/profile.ts';
+import type { Account as TargetAccount } from '../../src/target.ts';
 
 export type Transport = 'bearer' | 'cookie';
 export type AuthSettings = NonNullable<Profile['app']['auth']>;
 
-export interface Account {
-  email: string;
-  password: string;
-}
+/** Who signs in: an email and a password are all the sign-in needs. */
+export type Account = Pick<TargetAccount, 'email' | 'password'>;
 
 export interface Session {
   account: Account;

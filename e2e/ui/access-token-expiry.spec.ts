@@ -14,7 +14,7 @@ const longestTtlWaited = 120;
 test.use({ signedIn: true });
 
 test('An access token past its lifetime is refused by the server, and the page refreshes silently', labels({ ...refresh, story: 'Real expiry', severity: 'critical' }), async ({ page, verity, account, auth, browserErrors }) => {
-  const ttl = verity.state?.target.accessTtlSeconds ?? verity.config.jwt.accessTtlSeconds;
+  const ttl = verity.target.accessTtlSeconds;
   test.skip(!ttl, 'the access-token lifetime is unknown: set VERITY_ACCESS_TTL_SECONDS for a configured target');
   test.skip(ttl! > longestTtlWaited, `the access-token lifetime (${ttl} s) is longer than this journey waits (${longestTtlWaited} s)`);
   const me = verity.app.api.me;

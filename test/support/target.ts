@@ -5,21 +5,21 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startDemo, type Demo, type DemoOptions, type FaultName } from '../../demo-app/src/index.ts';
+import { seedAccounts, startDemo, type Demo, type DemoOptions, type FaultName } from '../../demo-app/src/index.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { loadProfile, type Profile } from '../../src/profile.ts';
 import { runProbes, type ProbeOutcome } from '../../db-probes/runner.ts';
+import type { Account } from '../../src/target.ts';
 import type { Probe } from '../../db-probes/probe.ts';
 
-// Test-only accounts. One fixed set keeps one seeded template on disk for all test runs.
-const password = 'verity-Test-Passw0rd-7';
-/** The accounts every test target is seeded with. */
-export const testAccounts = {
-  qaEmails: ['qa1@example.test', 'qa2@example.test', 'qa3@example.test'],
-  qaPassword: password,
-  adminEmail: 'admin@example.test',
-  adminPassword: password + '-admin',
-};
+// Test-only accounts, each with its own password (spaces and symbols included, as real ones have).
+// One fixed set keeps one seeded template on disk for all test runs.
+export const testAccounts: Account[] = [
+  { email: 'qa1@example.test', password: 'verity Test #1 pass', role: 'qa' },
+  { email: 'qa2@example.test', password: "qa2's-Passw0rd!$", role: 'qa' },
+  { email: 'qa3@example.test', password: 'qa3-Passw0rd-%41&x', role: 'qa' },
+  { email: 'admin@example.test', password: 'admin: Passw0rd-7 ;', role: 'admin' },
+];
 
 /** A folder with no .env: what tests configure is exactly what they pass. */
 export const emptyEnvDir = mkdtempSync(path.join(tmpdir(), 'verity-test-env-'));
@@ -28,10 +28,7 @@ export const emptyEnvDir = mkdtempSync(path.join(tmpdir(), 'verity-test-env-'));
 export function testEnvironment(extra: Record<string, string> = {}): Record<string, string> {
   return {
     VERITY_ENV_DIR: emptyEnvDir,
-    VERITY_QA_EMAILS: testAccounts.qaEmails.join(','),
-    VERITY_QA_PASSWORD: testAccounts.qaPassword,
-    VERITY_ADMIN_EMAIL: testAccounts.adminEmail,
-    VERITY_ADMIN_PASSWORD: testAccounts.adminPassword,
+    VERITY_ACCOUNTS: JSON.stringify(testAccounts),
     ...extra,
   };
 }
@@ -41,13 +38,7 @@ export function testConfig(extra: Record<string, string> = {}): Config {
 }
 
 export function startTarget(options: DemoOptions = {}): Promise<Demo> {
-  return startDemo({
-    accounts: [
-      ...testAccounts.qaEmails.map((email) => ({ email, password: testAccounts.qaPassword, role: 'user' as const })),
-      { email: testAccounts.adminEmail, password: testAccounts.adminPassword, role: 'admin' as const },
-    ],
-    ...options,
-  });
+  return startDemo({ accounts: seedAccounts(testAccounts), ...options });
 }
 
 let profile: Promise<Profile> | undefined;

@@ -35,6 +35,32 @@ export async function verify(settings: Record<string, string> = {}, options: { e
   return { status, stdout, stderr, reportsDir, runDir: runs[0] ? path.join(reportsDir, runs[0]) : undefined };
 }
 
+export interface ScrubbedRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The folder it ran in: no .env, and its reports/ land here. */
+  cwd: string;
+}
+
+/**
+ * Runs `verify` or `probe` as a new user on a fresh machine would: from a folder with no .env,
+ * with no setting but `env` (PATH and HOME aside, no VERITY_* variable at all).
+ */
+export async function runScrubbed(command: 'verify' | 'probe', env: Record<string, string> = {}, args: string[] = []): Promise<ScrubbedRun> {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'verity-scrubbed-'));
+  const child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'run', `${command}.ts`), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { status, stdout, stderr, cwd };
+}
+
 /** The Allure result files of a run. */
 export function allureResults(runDir: string): any[] {
   const dir = path.join(runDir, 'allure-results');

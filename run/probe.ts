@@ -1,32 +1,30 @@
 // npm run probe [-- --env NAME] [-- --json]
 // The database checks alone: a console table (or JSON), and the same exit codes as verify.
-import { probes } from '../../db-probes/index.ts';
-import { exitCodeOf, runProbes, type ProbeOutcome, type ProbeRun } from '../../db-probes/runner.ts';
-import { loadConfigOrExplain, parseEnvArgument } from './common.ts';
-import { startEmbeddedTarget, type EmbeddedTarget } from '../embedded-target.ts';
-import { loadProfile } from '../profile.ts';
-import { Redactor } from '../redact.ts';
+// DATABASE_URL alone is enough; with nothing configured, the embedded default is checked.
+import { probes } from '../db-probes/index.ts';
+import { exitCodeOf, runProbes } from '../db-probes/runner.ts';
+import type { ProbeOutcome, ProbeRun } from '../src/findings.ts';
+import { Redactor } from '../src/redact.ts';
+import { loadConfigOrExplain, parseEnvArgument, runCommand } from './cli.ts';
+import { prepareRun } from './prepare.ts';
 
 async function main(argv: string[]): Promise<number> {
   const { envName, rest } = parseEnvArgument(argv);
   const json = rest.includes('--json');
   const config = loadConfigOrExplain(envName);
   if (!config) return 2;
-  if (config.target.mode === 'configured' && !config.target.databaseURL) {
+  if (config.target.kind === 'configured' && !config.target.databaseURL) {
     console.error('Verity: DATABASE_URL is not set: `npm run probe` needs a database');
     return 2;
   }
-  const profile = await loadProfile(config.profile, config.envDir);
-  let embedded: EmbeddedTarget | undefined;
+  const run = await prepareRun(config);
   try {
-    if (config.target.mode === 'embedded') embedded = await startEmbeddedTarget(config);
-    const databaseURL = embedded?.databaseURL ?? config.target.databaseURL!;
-    const run = await runProbes({ databaseURL, config, profile, probes });
-    const redactor = new Redactor([...config.secrets, ...(embedded?.secrets ?? [])]);
-    console.log(redactor.scrub(json ? JSON.stringify(run, null, 2) : table(run)));
-    return exitCodeOf(run);
+    const result = await runProbes({ databaseURL: run.target.databaseURL!, config, profile: run.profile, probes });
+    const redactor = new Redactor(run.secrets, run.secretNames);
+    console.log(redactor.scrub(json ? JSON.stringify(result, null, 2) : table(result)));
+    return exitCodeOf(result);
   } finally {
-    await embedded?.stop();
+    await run.stop();
   }
 }
 
@@ -49,10 +47,4 @@ function table(run: ProbeRun): string {
   return lines.join('\n');
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`Verity: ${(err as Error).message.split('\n')[0]}`);
-    process.exit(2);
-  },
-);
+runCommand(main);

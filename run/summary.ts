@@ -1,60 +1,16 @@
-// npm run verify [-- --env NAME] [-- <playwright test arguments>]
-// Runs the database checks, the API and the UI journeys, writes one Allure report, prints a
-// one-screen summary, and exits 0 (all passed), 1 (the target failed verification) or 2
-// (Verity could not observe: its config, its DB connection while the app is fine, a browser).
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The one screen a release manager reads after `npm run verify`: per layer passed / failed /
+// skipped, the worst database findings, each failed journey with the first line of why, what
+// Verity could not observe, the report's path, and the exit code that goes with it all.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureRunIdentity, runDirOf, verityEnvironment, type Config } from '../config.ts';
-import { loadConfigOrExplain, parseEnvArgument } from './common.ts';
-import { readRunState, type RunState } from '../run-state.ts';
-import { Redactor } from '../redact.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = (name: string) => path.join(repoRoot, 'node_modules', '.bin', name);
+import type { Config } from '../src/config.ts';
+import type { Redactor } from '../src/redact.ts';
+import type { RunState } from '../src/run-state.ts';
 
 interface LayerCounts {
   passed: number;
   failed: number;
   skipped: number;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const { envName, rest: passThrough } = parseEnvArgument(argv);
-  const config = loadConfigOrExplain(envName);
-  if (!config) return 2;
-  if (passThrough.some((a) => a.startsWith('--reporter'))) {
-    console.error('Verity: --reporter is not allowed: it would replace the reporter that keeps secrets out of reports/');
-    return 2;
-  }
-  const { runtimeFile } = ensureRunIdentity(config);
-  const runDir = runDirOf(config);
-
-  const playwright = await run(bin('playwright'), ['test', ...passThrough], verityEnvironment(config));
-  const state = readRunState(runtimeFile);
-  const redactor = new Redactor([...config.secrets, ...(state?.secrets ?? [])], state?.secretNames);
-  try {
-    const allure = existsSync(path.join(runDir, 'allure-results'))
-      ? await run(bin('allure'), ['generate', path.join(runDir, 'allure-results'), '--output', path.join(runDir, 'allure-report')], process.env, true)
-      : 1;
-    const { layers, failures } = readResults(path.join(runDir, 'results.json'));
-    const summary = summarize({ config, state, layers, failures, runDir, allureOk: allure === 0, playwrightExit: playwright, redactor });
-    writeFileSync(path.join(runDir, 'summary.txt'), summary.text);
-    console.log(summary.text);
-    return summary.exitCode;
-  } finally {
-    // It holds the embedded target's database passwords.
-    rmSync(runtimeFile, { force: true });
-  }
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { env, stdio: quiet ? 'ignore' : 'inherit', cwd: repoRoot });
-    child.once('error', () => resolve(127));
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
-  });
 }
 
 /** A test that failed: where, what, and the first line of why. */
@@ -65,7 +21,7 @@ interface FailedCheck {
 }
 
 /** Passed, failed and skipped tests per project (database, api, ui), and the failures, from Playwright's JSON report. */
-function readResults(file: string): { layers: Record<string, LayerCounts>; failures: FailedCheck[] } {
+export function readResults(file: string): { layers: Record<string, LayerCounts>; failures: FailedCheck[] } {
   const layers: Record<string, LayerCounts> = {};
   const failures: FailedCheck[] = [];
   if (!existsSync(file)) return { layers, failures };
@@ -90,7 +46,7 @@ function readResults(file: string): { layers: Record<string, LayerCounts>; failu
   return { layers, failures };
 }
 
-interface SummaryInput {
+export interface SummaryInput {
   config: Config;
   state: RunState | undefined;
   layers: Record<string, LayerCounts>;
@@ -102,7 +58,7 @@ interface SummaryInput {
 }
 
 /** The one screen a release manager reads, and the exit code that goes with it. */
-function summarize({ config, state, layers, failures, runDir, allureOk, playwrightExit, redactor }: SummaryInput) {
+export function summarize({ config, state, layers, failures, runDir, allureOk, playwrightExit, redactor }: SummaryInput) {
   const lines: string[] = [];
   const infrastructure: string[] = [];
   if (!state) infrastructure.push('global setup did not run (see the output above)');
@@ -114,7 +70,7 @@ function summarize({ config, state, layers, failures, runDir, allureOk, playwrig
   if (state && 'missing' in state.browser && state.browser.missing) infrastructure.push(`no browser: ${state.browser.missing}`);
 
   const target = state?.target.baseURL ?? config.target.baseURL ?? '(no BASE_URL)';
-  lines.push('', `Verity — ${state?.target.mode === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
+  lines.push('', `Verity — ${state?.target.kind === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
   const total: LayerCounts = { passed: 0, failed: 0, skipped: 0 };
   // Playwright projects, by the layer a reader knows them as.
   const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', 'ui-smoke': 'UI', ui: 'UI' };
@@ -164,10 +120,3 @@ function summarize({ config, state, layers, failures, runDir, allureOk, playwrig
   return { text: redactor.scrub(lines.join('\n')), exitCode };
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`Verity: ${(err as Error).message}`);
-    process.exit(2);
-  },
-);

@@ -1,0 +1,63 @@
+// What the database checks produce, as the rest of Verity reads it: findings, facts, and the
+// outcome of each probe. The probes (db-probes/) make these; the run state, the report and the
+// summary read them, so the types live in the core.
+
+/** critical and major fail the probe's test; minor passes with a warning; info never fails. */
+export type Severity = 'critical' | 'major' | 'minor' | 'info';
+
+export type ProbeGroup = 'Server' | 'Connectivity' | 'Schema' | 'Integrity' | 'Indexes' | 'Sessions' | 'Freshness' | 'Privileges' | 'Activity' | 'Crash signs';
+
+export interface Finding {
+  severity: Severity;
+  /** Names the table, column and count: "users.email: 3 rows are empty or blank". */
+  message: string;
+  table?: string;
+  column?: string;
+  count?: number;
+  /** The query that found it (never a secret). */
+  query?: string;
+}
+
+/** A fact reported for the reader, never a failure: server version, row counts, … */
+export interface Fact {
+  name: string;
+  value: string;
+}
+
+export type StepStatus = 'passed' | 'failed' | 'warning' | 'broken';
+
+export interface StepRecord {
+  name: string;
+  status: StepStatus;
+  findings: Finding[];
+  queries: string[];
+  error?: string;
+  durationMs: number;
+}
+
+export interface ProbeOutcome {
+  id: string;
+  title: string;
+  group: ProbeGroup;
+  severity: Exclude<Severity, 'info'>;
+  what: string;
+  why: string;
+  status: 'passed' | 'failed' | 'skipped';
+  skipReason?: string;
+  findings: Finding[];
+  facts: Fact[];
+  steps: StepRecord[];
+  durationMs: number;
+}
+
+export interface ProbeRun {
+  database: string;
+  startedAt: string;
+  /** Set when Verity could not connect at all. */
+  unreachable?: string;
+  outcomes: ProbeOutcome[];
+  /** Closed when the database is unreachable or a gate probe has a critical finding. */
+  gate: { open: boolean; reason?: string };
+}
+
+export const isBlocking = (f: Finding) => f.severity === 'critical' || f.severity === 'major';
