@@ -83,6 +83,9 @@ const settingsSchema = z.object({
   VERITY_REPORTS_DIR: z.string().min(1).default('reports'),
 });
 
+/** Every setting's name, as .env.example documents them. */
+export const settingNames = Object.keys(settingsSchema.shape);
+
 /** What global setup decides at run time and hands to the workers. */
 const runtimeSchema = z.object({
   VERITY_RUN_ID: z.string().optional(),

@@ -1,12 +1,13 @@
 // Config: sources and their order, defaults, and one clear line per problem.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, settingNames } from '../src/config.ts';
 import { adminAccount, qaAccounts } from '../src/target.ts';
 import { emptyEnvDir, testEnvironment } from './support/target.ts';
+import { repoRoot } from './support/verify-run.ts';
 
 function problemsOf(env: Record<string, string>, envName?: string): string[] {
   try {
@@ -126,6 +127,15 @@ describe('config', () => {
     assert.equal(staging.thresholds.lockWaitSeconds, 20);
     assert.equal(staging.target.baseURL, 'https://staging.example.com');
     assert.equal(loadConfig({ env: { ...env, VERITY_ENV: 'staging' } }).workers, 4);
+  });
+
+  it('.env.example documents every setting, and loads as a .env', () => {
+    const example = readFileSync(path.join(repoRoot, '.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+    assert.deepEqual(settingNames.filter((name) => !documented.has(name)), [], 'settings .env.example does not mention');
+    assert.deepEqual([...documented].filter((name) => !settingNames.includes(name)), [], 'names in .env.example Verity does not read');
+    const config = loadConfig({ env: { VERITY_ENV_DIR: dirWith({ '.env': example }) } });
+    assert.equal(config.target.kind, 'embedded');
   });
 
   it('an --env whose file does not exist is a config error', () => {

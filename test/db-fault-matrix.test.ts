@@ -137,7 +137,7 @@ describe('database fault matrix (npm run probe)', () => {
   });
 
   it('healthy demo, DATABASE_URL the only setting: every probe green, no warnings, exit 0', async () => {
-    const { stdout, stderr, status } = await runScrubbed('probe', { DATABASE_URL: demo.verifierDatabaseURL }, ['--json']);
+    const { stdout, stderr, status } = await runScrubbed('probe', { env: { DATABASE_URL: demo.verifierDatabaseURL }, args: ['--json'] });
     assert.ok(stdout, `probe printed nothing: ${stderr}`);
     const run: ProbeRun = JSON.parse(stdout);
     const v = verdicts(run);

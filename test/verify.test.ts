@@ -1,15 +1,16 @@
-// `npm run verify` as a user runs it: the report it writes, its summary and exit codes, the
-// gating fault, the exit-2 causes, and a scan of reports/ for secrets after a run with traces on.
+// `npm run verify` as a user runs it, on a fresh machine first (no .env, no setting): the report it writes,
+// its summary and exit codes, the gating fault, the exit-2 causes, and a scan of reports/ for secrets.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import AdmZip from 'adm-zip';
 import type { Demo } from '../demo-app/src/index.ts';
 import { probes } from '../db-probes/index.ts';
-import { closedPort, startTarget, testAccounts } from './support/target.ts';
-import { allureResults, label, verify, type VerifyRun } from './support/verify-run.ts';
+import { localAccounts, localAccountsFile } from '../demo-app/src/index.ts';
+import { closedPort, startTarget } from './support/target.ts';
+import { allureResults, label, runScrubbed, verify, type ScrubbedRun } from './support/verify-run.ts';
 
 /** Every file under a folder, zip entries included, as text. */
 function* filesUnder(dir: string): Generator<{ name: string; text: string }> {
@@ -25,25 +26,36 @@ function* filesUnder(dir: string): Generator<{ name: string; text: string }> {
   }
 }
 
-describe('npm run verify on the embedded demo', () => {
-  let healthy: VerifyRun;
+describe('a fresh machine: no .env, no setting at all', () => {
+  let healthy: ScrubbedRun;
+  let runDir: string;
   before(async () => {
-    // A short token lifetime keeps the expiry journey's wait short.
-    healthy = await verify({ VERITY_TRACE: 'on', VERITY_EMBEDDED_ACCESS_TTL_SECONDS: '15' });
+    // Traces on through Playwright's own option, so that no VERITY_* variable is set.
+    healthy = await runScrubbed('verify', { args: ['--trace', 'on'] });
+    runDir = path.dirname(path.dirname(/Report: (\S+)/.exec(healthy.stdout)?.[1] ?? '.'));
   });
+  after(() => rmSync(healthy.cwd, { recursive: true, force: true }));
 
-  it('exits 0 with a green summary and an Allure report', () => {
+  it('npm run verify starts the embedded demo and exits 0 with a green summary and an Allure report', () => {
     assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
     assert.match(healthy.stdout, /Result: VERIFIED: every check passed \(exit 0\)/);
     assert.match(healthy.stdout, /^\d+ passed, 0 failed, 0 skipped$/m);
     assert.match(healthy.stdout, /Database\s+\d+ passed\s+0 failed/);
-    assert.ok(existsSync(path.join(healthy.runDir!, 'allure-report', 'index.html')));
-    assert.ok(existsSync(path.join(healthy.runDir!, 'junit.xml')));
-    assert.ok(existsSync(path.join(healthy.runDir!, 'playwright-report', 'index.html')));
+    assert.equal(path.dirname(runDir), path.join(healthy.cwd, 'reports'), 'reports/ of the folder it ran in');
+    assert.ok(existsSync(path.join(runDir, 'allure-report', 'index.html')));
+    assert.ok(existsSync(path.join(runDir, 'junit.xml')));
+    assert.ok(existsSync(path.join(runDir, 'playwright-report', 'index.html')));
+  });
+
+  it('the demo\'s accounts were generated once, each with its own password, in a private file', () => {
+    const accounts = localAccounts();
+    assert.ok(accounts.filter((a) => a.role === 'qa').length >= 2 && accounts.some((a) => a.role === 'admin'));
+    assert.equal(new Set(accounts.map((a) => a.password)).size, accounts.length);
+    assert.equal(statSync(localAccountsFile).mode & 0o777, 0o600);
   });
 
   it('reports one Allure test per probe with a stable title, epic Database and a feature per group', () => {
-    const results = allureResults(healthy.runDir!).filter((r) => label(r, 'epic') === 'Database');
+    const results = allureResults(runDir).filter((r) => label(r, 'epic') === 'Database');
     assert.deepEqual(results.map((r) => r.name).sort(), probes.map((p) => p.title).sort());
     for (const r of results) {
       const probe = probes.find((p) => p.title === r.name)!;
@@ -60,16 +72,29 @@ describe('npm run verify on the embedded demo', () => {
       .map((t) => path.join(templates, t, 'template.json'))
       .filter(existsSync)
       .flatMap((f) => Object.values(JSON.parse(readFileSync(f, 'utf8')).passwords as Record<string, string>));
-    const secrets = [...testAccounts.map((a) => a.password), ...dbPasswords];
+    const secrets = [...localAccounts().map((a) => a.password), ...dbPasswords];
     let traces = 0;
     const leaks: string[] = [];
-    for (const file of filesUnder(healthy.runDir!)) {
+    for (const file of filesUnder(runDir)) {
       if (file.name.endsWith('trace.trace')) traces++;
       for (const secret of secrets) if (file.text.includes(secret)) leaks.push(`${file.name}: a password`);
       if (/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/.test(file.text)) leaks.push(`${file.name}: a JWT`);
     }
     assert.ok(traces > 0, 'the run recorded traces');
     assert.deepEqual(leaks, []);
+  });
+
+  it('npm run probe checks the embedded demo\'s database: every probe green, exit 0', async () => {
+    const run = await runScrubbed('probe');
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, new RegExp(`^${probes.length} passed, 0 failed, 0 skipped$`, 'm'));
+  });
+
+  it('a BASE_URL without journey accounts: exit 2 before anything runs, naming the setting and why', async () => {
+    const run = await runScrubbed('verify', { env: { BASE_URL: 'http://127.0.0.1:9' } });
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stderr, /^ {2}VERITY_ACCOUNTS: the journeys sign in to BASE_URL with test accounts, and none is set: give VERITY_ACCOUNTS_FILE/m);
+    assert.ok(!existsSync(path.join(run.cwd, 'reports')), 'no report for a config error');
   });
 });
 

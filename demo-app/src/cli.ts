@@ -63,7 +63,7 @@ async function runDemo(args: string[]) {
       'auth-mode': { type: 'string', default: 'bearer' },
       'access-ttl': { type: 'string', default: '900' },
       accounts: { type: 'string' },
-      'env-file': { type: 'string', default: path.join(repoRoot, '.env.demo') },
+      'env-out': { type: 'string', default: path.join(repoRoot, '.env.demo') },
     },
   });
   const authMode = values['auth-mode'];
@@ -79,7 +79,7 @@ async function runDemo(args: string[]) {
     onStep: (step, ms) => console.log(`  ${step} (${(ms / 1000).toFixed(1)} s)`),
   });
   const control = await startControlServer(demo);
-  const envFile = path.resolve(values['env-file']);
+  const envFile = path.resolve(values['env-out']);
   const envText = envFileFor(demo, accounts);
   writeFileSync(envFile, envText, { mode: 0o600 });
   chmodSync(envFile, 0o600);

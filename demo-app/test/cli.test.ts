@@ -1,28 +1,33 @@
 // `npm run demo` and `npm run demo:fault` as a person runs them: a real process, Ctrl-C included.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { faultNames } from '../src/index.ts';
+import { parse as parseDotenv } from 'dotenv';
+import { faultNames, type AccountEntry } from '../src/index.ts';
 import { admin, qa, qa2 } from './helpers.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repoRoot, 'demo-app/src/cli.ts');
-const env = {
-  ...process.env,
-  PA_DEMO_STATE_FILE: path.join(tmpdir(), `pa-demo-state-${process.pid}.json`),
-  VERITY_QA_EMAILS: `${qa.email},${qa2.email}`,
-  VERITY_QA_PASSWORD: qa.password,
-  VERITY_ADMIN_EMAIL: admin.email,
-  VERITY_ADMIN_PASSWORD: admin.password,
-};
+const env = { ...process.env, PA_DEMO_STATE_FILE: path.join(tmpdir(), `pa-demo-state-${process.pid}.json`) };
 const tsx = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
 
+// The accounts in Verity's format, one with a password that only JSON and careful quoting survive.
+const work = mkdtempSync(path.join(tmpdir(), 'pa-demo-cli-'));
+const accounts: AccountEntry[] = [
+  { email: qa.email, password: qa.password, role: 'qa' },
+  { email: qa2.email, password: `it's "quoted" \\ # x\ny`, role: 'qa' },
+  { email: admin.email, password: admin.password, role: 'admin' },
+];
+const accountsFile = path.join(work, 'accounts.json');
+writeFileSync(accountsFile, JSON.stringify(accounts));
+const envFile = path.join(work, '.env.demo');
+
 describe('demo command line', () => {
-  const running = spawn(process.execPath, ['--import', 'tsx', cli, 'start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const running = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--accounts', accountsFile, '--env-out', envFile], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const started = new Promise<string>((resolve, reject) => {
     running.stdout.on('data', (chunk: Buffer) => {
@@ -44,6 +49,20 @@ describe('demo command line', () => {
     assert.equal((await fetch(baseURL + '/health')).status, 200);
     const page = await fetch(baseURL + '/login', { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
+  });
+
+  it('writes .env.demo (private) pointing Verity at it: URL, read-only role, accounts, log file, token lifetime', async () => {
+    const baseURL = await started;
+    assert.equal(statSync(envFile).mode & 0o777, 0o600);
+    const settings = parseDotenv(readFileSync(envFile));
+    assert.equal(settings.BASE_URL, baseURL);
+    assert.match(settings.DATABASE_URL!, /^postgres:\/\/verity_ro:[^@]+@127\.0\.0\.1:\d+\/personal_assistant$/);
+    assert.deepEqual(JSON.parse(settings.VERITY_ACCOUNTS!), accounts, 'every password survives the quoting');
+    assert.equal(settings.VERITY_APP_LOG_FILE, /app log: (\S+)/.exec(output)![1]);
+    assert.equal(settings.VERITY_ACCESS_TTL_SECONDS, '900');
+    const quoted = accounts[1]!;
+    const login = await fetch(baseURL + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: quoted.email, password: quoted.password }) });
+    assert.equal(login.status, 200, 'the account seeded from the file signs in with its own password');
   });
 
   it('demo:fault lists, applies and resets faults on the running demo', async () => {
@@ -75,6 +94,7 @@ describe('demo command line', () => {
     assert.equal(existsSync(runDir), false);
     assert.equal(spawnSync('pgrep', ['-f', runDir]).status, 1, 'no process still runs on the demo folder');
     assert.equal(existsSync(env.PA_DEMO_STATE_FILE), false);
+    assert.equal(existsSync(envFile), false, '.env.demo is removed');
   });
 
   it('demo:fault without a running demo says how to start one', () => {

@@ -47,8 +47,10 @@ export interface ScrubbedRun {
  * Runs `verify` or `probe` as a new user on a fresh machine would: from a folder with no .env,
  * with no setting but `env` (PATH and HOME aside, no VERITY_* variable at all).
  */
-export async function runScrubbed(command: 'verify' | 'probe', env: Record<string, string> = {}, args: string[] = []): Promise<ScrubbedRun> {
-  const cwd = mkdtempSync(path.join(tmpdir(), 'verity-scrubbed-'));
+export async function runScrubbed(
+  command: 'verify' | 'probe',
+  { env = {}, args = [], cwd = mkdtempSync(path.join(tmpdir(), 'verity-scrubbed-')) }: { env?: Record<string, string>; args?: string[]; cwd?: string } = {},
+): Promise<ScrubbedRun> {
   const child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'run', `${command}.ts`), ...args], {
     cwd,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
