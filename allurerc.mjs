@@ -14,7 +14,7 @@ export default defineConfig({
   },
   categories: {
     rules: [
-      { name: 'Verity could not observe the target', matchers: { statuses: ['failed', 'broken', 'skipped'], message: /Verity setup failed|unreachable|could not start a browser|no browser/ } },
+      { name: 'Verity could not observe the target', matchers: { statuses: ['failed', 'broken', 'skipped'], message: /Verity setup failed|unreachable|could not start a browser|no browser|Verity could not observe/ } },
       { name: 'Journeys skipped by a closed database gate', matchers: { statuses: ['skipped'], message: /database gate closed/ } },
       { name: 'Target failed verification', matchers: { statuses: ['failed', 'broken'] } },
     ],

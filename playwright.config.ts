@@ -4,6 +4,7 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { browserOrWhyNot, closedNetworkArgs } from './src/browser.ts';
 import { currentConfig, runDirOf } from './src/config.ts';
+import { displayURL } from './src/redact.ts';
 
 const config = currentConfig();
 const runDir = runDirOf(config);
@@ -40,7 +41,7 @@ export default defineConfig({
         detail: true,
         suiteTitle: false,
         environmentInfo: {
-          Target: config.target.kind === 'embedded' ? 'embedded demo' : config.target.baseURL ?? 'database only',
+          Target: config.target.kind === 'embedded' ? 'embedded demo' : config.target.baseURL ? displayURL(config.target.baseURL) : 'database only',
           Profile: config.profile,
           Environment: config.envName ?? '(default)',
           Node: process.version,

@@ -1,4 +1,4 @@
-import { defineProbe, ident, unreadableTables } from './probe.ts';
+import { defineProbe, ident, locateTables, qualified } from './probe.ts';
 
 export default defineProbe({
   id: 'declared-relationships',
@@ -9,14 +9,22 @@ export default defineProbe({
   why: 'Nothing in the database stops these from breaking: a partial restore or a failed cleanup leaves rows that the app shows as broken or silently drops.',
   async run(ctx) {
     if (!ctx.profile.relationships.length) ctx.skip('the profile declares no relationships without a foreign key');
-    const unreadable = await unreadableTables(ctx, ctx.profile.relationships.flatMap((r) => [r.from.table, r.to.table]));
+    // Each table is read in the profile's schemas, schema-qualified: an unqualified name would
+    // follow the role's search_path, miss a schema such as "App", or check a same-named table
+    // in public instead.
+    const located = await locateTables(ctx, ctx.profile.relationships.flatMap((r) => [r.from.table, r.to.table]));
+    const unreadable = (table: string) => {
+      const found = located.get(table);
+      return found ? found.unreadable : `table ${table} is missing`;
+    };
     for (const { from, to } of ctx.profile.relationships) {
       await ctx.step(`${from.table}.${from.column} → ${to.table}.${to.column}`, async () => {
-        const reason = unreadable.get(from.table) ?? unreadable.get(to.table);
+        const reason = unreadable(from.table) ?? unreadable(to.table);
         if (reason) return ctx.fact(`Not checked: ${from.table}.${from.column}`, reason);
-        const sql = `SELECT count(*)::bigint AS n FROM ${ident(from.table)} c
+        const sql = `SELECT count(*)::bigint AS n FROM ${qualified(located.get(from.table)!.schema, from.table)} c
                      WHERE c.${ident(from.column)} IS NOT NULL
-                       AND NOT EXISTS (SELECT 1 FROM ${ident(to.table)} p WHERE p.${ident(to.column)} = c.${ident(from.column)})`;
+                       AND NOT EXISTS (SELECT 1 FROM ${qualified(located.get(to.table)!.schema, to.table)} p
+                                       WHERE p.${ident(to.column)} = c.${ident(from.column)})`;
         const [row] = await ctx.query<{ n: string }>(sql);
         const orphans = Number(row!.n);
         if (orphans > 0) {

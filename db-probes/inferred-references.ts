@@ -16,10 +16,13 @@ export default defineProbe({
   why: 'A restore whose post-data step failed, or a migration run by hand, drops foreign keys silently: from then on nothing stops orphans, and the orphan check under foreign keys no longer sees the relationship.',
   async run(ctx) {
     // <name>_id → a table called <name>s, <name>es, <nam>ies, or ending in _<plural>; its key column is id.
+    // Partitions are left out on both sides: their columns and keys are their partitioned table's,
+    // which is the one checked (and the one a profile declares), so a column would otherwise be
+    // reported once more for each partition.
     const candidates = await ctx.query<Candidate>(`
       WITH tables AS (
         SELECT n.nspname AS schema, c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
+        WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
       ),
       refs AS (
         SELECT t.schema, t.relname AS table, a.attname AS column, a.attnum, t.oid,

@@ -15,6 +15,8 @@ export interface ProbeContext {
   fact(name: string, value: unknown): void;
   /** Ends the probe as skipped, with the reason shown in the report. */
   skip(reason: string): never;
+  /** Says what Verity could not look at, and why (its role cannot read it): not a finding about the database. */
+  cannotObserve(what: string): void;
   profile: DatabaseProfile;
   thresholds: Config['thresholds'] & { dbLatencyMs: number };
 }
@@ -43,26 +45,32 @@ export function qualified(schema: string, table: string): string {
   return `${ident(schema)}.${ident(table)}`;
 }
 
+/** Where a table the profile names lives, and why it cannot be read right now, if it cannot. */
+export interface LocatedTable {
+  schema: string;
+  /** UNLOGGED while the server is in recovery: PostgreSQL refuses to read those on a standby. */
+  unreadable?: string;
+}
+
 /**
- * Why each table of the schemas cannot be read right now, if it cannot: missing (the schema
- * probe reports that), or UNLOGGED while the server is in recovery (PostgreSQL refuses to read
- * those on a standby). Probes skip such tables instead of failing on them.
+ * Finds each table the profile names in the first of its schemas that has one, as a search_path
+ * listing those schemas would, so that probes query it schema-qualified (qualified()) and never
+ * a same-named table elsewhere on the role's search_path. Tables in none of the schemas are left
+ * out: schema-presence reports them.
  */
-export async function unreadableTables(ctx: ProbeContext, tables: string[]): Promise<Map<string, string>> {
-  const rows = await ctx.query<{ name: string; persistence: string; recovery: boolean }>(
-    `SELECT c.relname AS name, c.relpersistence AS persistence, pg_is_in_recovery() AS recovery
+export async function locateTables(ctx: ProbeContext, tables: string[]): Promise<Map<string, LocatedTable>> {
+  const rows = await ctx.query<{ name: string; schema: string; unreadable: boolean }>(
+    `SELECT DISTINCT ON (c.relname) c.relname AS name, n.nspname AS schema,
+            c.relpersistence = 'u' AND pg_is_in_recovery() AS unreadable
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.relname = ANY($2)`,
-    [ctx.profile.schemas, tables],
+     WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND c.relname = ANY($2::text[])
+     ORDER BY c.relname, array_position($1::text[], n.nspname::text)`,
+    [ctx.profile.schemas, [...new Set(tables)]],
   );
-  const found = new Map(rows.map((r) => [r.name, r]));
-  const reasons = new Map<string, string>();
-  for (const table of tables) {
-    const row = found.get(table);
-    if (!row) reasons.set(table, `table ${table} is missing`);
-    else if (row.persistence === 'u' && row.recovery) reasons.set(table, `UNLOGGED table ${table} cannot be read while the server is in recovery`);
-  }
-  return reasons;
+  return new Map(rows.map((r) => [r.name, {
+    schema: r.schema,
+    ...(r.unreadable ? { unreadable: `UNLOGGED table ${r.name} cannot be read while the server is in recovery` } : {}),
+  }]));
 }
 
 /**

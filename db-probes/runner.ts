@@ -1,7 +1,10 @@
-// Runs the probes against one database: each in its own READ ONLY transaction, a few at a time,
-// each bounded in time. A probe's exception or timeout becomes a finding, never a crash.
+// Runs the probes against one database, a few at a time, each on a connection of its own and each
+// bounded in time. What a probe finds becomes findings; what Verity could not observe (its role's
+// privileges, its own limits, a lost connection, a probe past its time) is told apart from them,
+// and never a crash.
 import type { Config } from '../src/config.ts';
-import { GuardedDatabase, describeConnectionError, maxConnections, redactConnectionString } from '../src/db.ts';
+import { GuardedDatabase, describeConnectionError, maxConnections, whyUnobservable, type Connection, type ReadOnlySession } from '../src/db.ts';
+import { displayURL } from '../src/redact.ts';
 import type { Profile } from '../src/profile.ts';
 import { isBlocking as blocking, type Finding, type ProbeOutcome, type ProbeRun, type StepRecord } from '../src/findings.ts';
 import type { Probe, ProbeContext } from './probe.ts';
@@ -20,7 +23,7 @@ class Skip extends Error {}
 export async function runProbes(options: RunOptions): Promise<ProbeRun> {
   const { config, profile, probes } = options;
   const db = new GuardedDatabase(options.databaseURL, config.database);
-  const run: ProbeRun = { database: redactConnectionString(options.databaseURL), startedAt: new Date().toISOString(), outcomes: [], gate: { open: true } };
+  const run: ProbeRun = { database: displayURL(options.databaseURL), startedAt: new Date().toISOString(), outcomes: [], gate: { open: true } };
   try {
     try {
       await db.readOnly((s) => s.query('SELECT 1'));
@@ -49,14 +52,15 @@ export async function runProbes(options: RunOptions): Promise<ProbeRun> {
 
 function baseOutcome(probe: Probe): ProbeOutcome {
   const { id, title, group, severity, what, why } = probe;
-  return { id, title, group, severity, what, why, status: 'passed', findings: [], facts: [], steps: [], durationMs: 0 };
+  return { id, title, group, severity, what, why, status: 'passed', findings: [], facts: [], steps: [], unobserved: [], durationMs: 0 };
 }
 
+/** Verity could not connect: that is a fact about Verity's view, not a finding about the database. */
 function unreachableOutcome(probe: Probe, cause: string): ProbeOutcome {
   const outcome = baseOutcome(probe);
   if (probe.id === 'connectivity') {
-    outcome.status = 'failed';
-    outcome.findings.push({ severity: 'critical', message: `Cannot connect: ${cause}` });
+    outcome.status = 'broken';
+    outcome.unobserved.push(`Cannot connect: ${cause}`);
   } else {
     outcome.status = 'skipped';
     outcome.skipReason = `database unreachable: ${cause}`;
@@ -64,84 +68,109 @@ function unreachableOutcome(probe: Probe, cause: string): ProbeOutcome {
   return outcome;
 }
 
+/**
+ * One probe, on a connection of its own: every step in its own short READ ONLY transaction (so
+ * no lock outlives the step that took it), queries outside a step each in their own. Past the
+ * probe timeout the probe is abandoned: its statement cancelled, its connection destroyed, and
+ * whatever it still tries to report ignored.
+ */
 async function runOne(db: GuardedDatabase, probe: Probe, options: RunOptions): Promise<ProbeOutcome> {
   const outcome = baseOutcome(probe);
   const started = performance.now();
+  const limitMs = options.config.database.probeTimeoutMs;
+  let abandoned = false;
+  let connection: Connection | undefined;
+  let current: { step: StepRecord; session: ReadOnlySession } | undefined;
+
+  const unobserved = (what: string, err: unknown): boolean => {
+    const why = whyUnobservable(err);
+    if (why) outcome.unobserved.push(`${what}: ${why}`);
+    return why !== undefined;
+  };
+  const ctx: ProbeContext = {
+    profile: options.profile.database,
+    thresholds: { ...options.config.thresholds, dbLatencyMs: options.config.budgets.dbLatencyMs },
+    query: async (sql, params) => {
+      if (abandoned) throw new Error('the probe was abandoned');
+      if (current) {
+        current.step.queries.push(normalizeSql(sql));
+        return current.session.query(sql, params);
+      }
+      return connection!.transaction((session) => session.query(sql, params));
+    },
+    finding: (finding: Finding) => {
+      if (abandoned) return;
+      outcome.findings.push(finding);
+      current?.step.findings.push(finding);
+    },
+    fact: (name, value) => {
+      if (!abandoned) outcome.facts.push({ name, value: String(value) });
+    },
+    skip: (reason) => {
+      throw new Skip(reason);
+    },
+    cannotObserve: (what) => {
+      if (!abandoned) outcome.unobserved.push(what);
+    },
+    step: async (name, check) => {
+      if (abandoned) throw new Error('the probe was abandoned');
+      const step: StepRecord = { name, status: 'passed', findings: [], queries: [], durationMs: 0 };
+      const stepStarted = performance.now();
+      outcome.steps.push(step);
+      try {
+        await connection!.transaction(async (session) => {
+          current = { step, session };
+          await check();
+        });
+      } catch (err) {
+        if (err instanceof Skip) throw err;
+        step.error = (err as Error).message;
+        if (!unobserved(name, err)) {
+          ctx.finding({ severity: 'major', message: `${name}: the check itself failed: ${(err as Error).message}`, query: step.queries.at(-1) });
+        }
+      } finally {
+        current = undefined;
+        step.durationMs = Math.round(performance.now() - stepStarted);
+        step.status = step.error ? 'broken' : step.findings.some(blocking) ? 'failed' : step.findings.length ? 'warning' : 'passed';
+      }
+    },
+  };
+
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`probe did not finish within ${options.config.database.probeTimeoutMs / 1000} s`)), options.config.database.probeTimeoutMs);
-  });
+  const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), limitMs)));
+  const running = (async () => {
+    const mine = await db.connect();
+    connection = mine;
+    try {
+      if (!abandoned) await probe.run(ctx);
+    } finally {
+      // Abandoned before or while it ran: nobody else will give its connection back.
+      if (abandoned) mine.release();
+    }
+  })();
   try {
-    await Promise.race([
-      db.readOnly(async (session) => {
-        let current: StepRecord | undefined;
-        const record = (finding: Finding) => {
-          outcome.findings.push(finding);
-          current?.findings.push(finding);
-        };
-        const ctx: ProbeContext = {
-          profile: options.profile.database,
-          thresholds: { ...options.config.thresholds, dbLatencyMs: options.config.budgets.dbLatencyMs },
-          query: async (sql, params) => {
-            current?.queries.push(normalizeSql(sql));
-            return session.query(sql, params);
-          },
-          finding: record,
-          fact: (name, value) => outcome.facts.push({ name, value: String(value) }),
-          skip: (reason) => {
-            throw new Skip(reason);
-          },
-          step: async (name, check) => {
-            const step: StepRecord = { name, status: 'passed', findings: [], queries: [], durationMs: 0 };
-            const stepStarted = performance.now();
-            outcome.steps.push(step);
-            current = step;
-            let returned = false;
-            try {
-              await session.isolated(async () => {
-                await check();
-                returned = true;
-              });
-            } catch (err) {
-              if (err instanceof Skip) throw err;
-              // The check caught an SQL error itself (and reported it as it saw fit): the transaction
-              // was left aborted, so releasing the savepoint failed and isolated() rolled back to it.
-              // The step completed; the rest of the probe runs on a usable transaction.
-              if (returned && (err as { code?: string }).code === '25P02') return;
-              step.error = (err as Error).message;
-              record({ severity: 'major', message: `${name}: the check itself failed: ${(err as Error).message}`, query: step.queries.at(-1) });
-            } finally {
-              current = undefined;
-              step.durationMs = Math.round(performance.now() - stepStarted);
-              step.status = step.error ? 'broken' : step.findings.some(blocking) ? 'failed' : step.findings.length ? 'warning' : 'passed';
-            }
-          },
-        };
-        await probe.run(ctx);
-      }),
-      timeout,
-    ]);
+    if ((await Promise.race([running, timedOut])) === 'timed out') {
+      abandoned = true;
+      outcome.unobserved.push(`the probe did not finish within ${limitMs / 1000} s: it was stopped and its statement cancelled`);
+      running.catch(() => undefined);
+      await connection?.abandon();
+    }
   } catch (err) {
     if (err instanceof Skip) {
       outcome.status = 'skipped';
       outcome.skipReason = err.message;
-    } else {
+    } else if (!unobserved('The probe', err)) {
       outcome.findings.push({ severity: 'major', message: `The probe failed: ${(err as Error).message}` });
     }
   } finally {
     clearTimeout(timer);
+    connection?.release();
   }
   outcome.durationMs = Math.round(performance.now() - started);
-  if (outcome.status !== 'skipped') outcome.status = outcome.findings.some(blocking) ? 'failed' : 'passed';
+  if (outcome.status !== 'skipped') outcome.status = outcome.findings.some(blocking) ? 'failed' : outcome.unobserved.length ? 'broken' : 'passed';
   return outcome;
 }
 
 function normalizeSql(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim();
-}
-
-/** 0 all passed, 1 the database failed verification, 2 Verity could not observe it. */
-export function exitCodeOf(run: ProbeRun): 0 | 1 | 2 {
-  if (run.unreachable) return 2;
-  return run.outcomes.some((o) => o.status === 'failed') ? 1 : 0;
 }

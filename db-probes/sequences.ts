@@ -6,11 +6,15 @@ interface SequenceUse {
   column_name: string;
   seq_schema: string;
   seq_name: string;
-  /** NULL when the sequence was never used (or is not readable: see readable). */
-  last_value: string | null;
-  start_value: string;
   increment_by: string;
   readable: boolean;
+}
+
+/** A sequence's own state, read from the sequence relation itself. */
+interface SequenceState {
+  last_value: string;
+  /** false after setval(…, false), ALTER SEQUENCE … RESTART or before first use: nextval() returns last_value itself. */
+  is_called: boolean;
 }
 
 export default defineProbe({
@@ -35,7 +39,7 @@ export default defineProbe({
       )
       SELECT tn.nspname AS table_schema, t.relname AS table_name, a.attname AS column_name,
              sn.nspname AS seq_schema, s.relname AS seq_name,
-             ps.last_value::text AS last_value, ps.start_value::text AS start_value, ps.increment_by::text AS increment_by,
+             seq.seqincrement::text AS increment_by,
              has_sequence_privilege(s.oid, 'SELECT') AS readable
       FROM feeds f
       JOIN pg_class s ON s.oid = f.seq_oid AND s.relkind = 'S'
@@ -43,22 +47,15 @@ export default defineProbe({
       JOIN pg_class t ON t.oid = f.table_oid AND t.relkind IN ('r', 'p')
       JOIN pg_namespace tn ON tn.oid = t.relnamespace
       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = f.attnum AND NOT a.attisdropped
-      JOIN pg_sequences ps ON ps.schemaname = sn.nspname AND ps.sequencename = s.relname
+      JOIN pg_sequence seq ON seq.seqrelid = s.oid
       WHERE tn.nspname = ANY($1::text[]) AND NOT t.relispartition
       ORDER BY t.relname, a.attname, s.relname`, [ctx.profile.schemas]);
     ctx.fact('Sequences checked', new Set(uses.map((u) => `${u.seq_schema}.${u.seq_name}`)).size);
     for (const use of uses) {
       const target = `${use.table_name}.${use.column_name}`;
       await ctx.step(`${target} (${use.seq_name})`, async () => {
-        if (!use.readable) {
-          ctx.finding({
-            severity: 'major',
-            table: use.table_name,
-            column: use.column_name,
-            message: `${target}: cannot read sequence ${use.seq_name} (Verity's role lacks SELECT on it)`,
-          });
-          return;
-        }
+        // Verity's role cannot look: not a finding about the database.
+        if (!use.readable) return ctx.cannotObserve(`${target}: sequence ${use.seq_name} cannot be read (Verity's role lacks SELECT on it)`);
         const c = ident(use.column_name);
         const sql = `SELECT max(${c})::text AS max, min(${c})::text AS min FROM ${qualified(use.table_schema, use.table_name)}`;
         let row: { max: string | null; min: string | null } | undefined;
@@ -74,17 +71,24 @@ export default defineProbe({
         const edge = ascending ? row!.max : row!.min;
         if (edge === null) return; // an empty column cannot collide
         const used = BigInt(edge.replace(/\..*$/, ''));
-        // The value nextval() returns next: start_value if the sequence was never used.
-        const next = use.last_value === null ? BigInt(use.start_value) : BigInt(use.last_value) + BigInt(use.increment_by);
+        // pg_sequences.last_value is NULL whenever is_called is false: before first use, but also
+        // after ALTER SEQUENCE … RESTART or setval(…, false), when the sequence resumes at a value
+        // of its own choosing. The sequence relation holds both fields in every case. It is read
+        // after the column, so rows inserted meanwhile drew values it already reflects.
+        const stateSql = `SELECT last_value::text AS last_value, is_called FROM ${qualified(use.seq_schema, use.seq_name)}`;
+        const [state] = await ctx.query<SequenceState>(stateSql);
+        const { last_value: lastValue, is_called: called } = state!;
+        // The value nextval() returns next: last_value itself while it has not been handed out.
+        const next = called ? BigInt(lastValue) + BigInt(use.increment_by) : BigInt(lastValue);
         const collides = ascending ? next <= used : next >= used;
         if (collides) {
-          const lastValue = use.last_value ?? `NULL (never used, starts at ${use.start_value})`;
           ctx.finding({
             severity: 'critical',
             table: use.table_name,
             column: use.column_name,
-            message: `${target}: sequence ${use.seq_name} is behind the column (last_value ${lastValue}, ${ascending ? 'max' : 'min'}(${use.column_name}) ${edge}): the next insert will hit a duplicate key`,
-            query: sql,
+            message: `${target}: sequence ${use.seq_name} is behind the column (last_value ${lastValue}${called ? '' : ' with is_called false'}, ` +
+              `so nextval() returns ${next}; ${ascending ? 'max' : 'min'}(${use.column_name}) ${edge}): the next insert will hit a duplicate key`,
+            query: `${sql}; ${stateSql}`,
           });
         }
       });

@@ -2,9 +2,10 @@
 // The database checks alone: a console table (or JSON), and the same exit codes as verify.
 // DATABASE_URL alone is enough; with nothing configured, the embedded default is checked.
 import { probes } from '../db-probes/index.ts';
-import { exitCodeOf, runProbes } from '../db-probes/runner.ts';
+import { runProbes } from '../db-probes/runner.ts';
 import type { ProbeOutcome, ProbeRun } from '../src/findings.ts';
 import { Redactor } from '../src/redact.ts';
+import { verdictOf } from '../src/verdict.ts';
 import { loadConfigOrExplain, parseEnvArgument, runCommand } from './cli.ts';
 import { prepareRun } from './prepare.ts';
 
@@ -22,28 +23,28 @@ async function main(argv: string[]): Promise<number> {
     const result = await runProbes({ databaseURL: run.target.databaseURL!, config, profile: run.profile, probes });
     const redactor = new Redactor(run.secrets, run.secretNames);
     console.log(redactor.scrub(json ? JSON.stringify(result, null, 2) : table(result)));
-    return exitCodeOf(result);
+    return verdictOf({ probes: result, failedJourneys: [], unobserved: result.unreachable ? [result.unreachable] : [] }).exitCode;
   } finally {
     await run.stop();
   }
 }
 
-const mark: Record<ProbeOutcome['status'], string> = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' };
+const mark: Record<ProbeOutcome['status'], string> = { passed: 'PASS', failed: 'FAIL', broken: 'BROKEN', skipped: 'SKIP' };
 
 function table(run: ProbeRun): string {
   const rows = run.outcomes.map((o) => {
     const blocking = o.findings.filter((f) => f.severity === 'critical' || f.severity === 'major');
     const warnings = o.findings.length - blocking.length;
-    const detail = o.status === 'skipped' ? o.skipReason ?? '' : blocking[0]?.message ?? (warnings ? `${warnings} warning(s): ${o.findings[0]!.message}` : '');
+    const detail = o.status === 'skipped' ? o.skipReason ?? '' : blocking[0]?.message ?? (o.unobserved[0] ? `not observed: ${o.unobserved[0]}` : warnings ? `${warnings} warning(s): ${o.findings[0]!.message}` : '');
     return [mark[o.status], o.id, String(blocking.length), detail];
   });
   const width = Math.max(...rows.map((r) => r[1]!.length), 5);
   const lines = [`Database: ${run.database}`, '', `${'STATUS'}  ${'PROBE'.padEnd(width)}  FINDINGS  DETAIL`];
-  for (const [status, id, count, detail] of rows) lines.push(`${status!.padEnd(6)}  ${id!.padEnd(width)}  ${count!.padStart(8)}  ${detail}`);
-  const failed = run.outcomes.filter((o) => o.status === 'failed').length;
-  const skipped = run.outcomes.filter((o) => o.status === 'skipped').length;
+  for (const [status, id, findings, detail] of rows) lines.push(`${status!.padEnd(6)}  ${id!.padEnd(width)}  ${findings!.padStart(8)}  ${detail}`);
+  const count = (status: ProbeOutcome['status']) => run.outcomes.filter((o) => o.status === status).length;
   lines.push('', run.unreachable ? `Verity cannot reach the database: ${run.unreachable}` : '');
-  lines.push(`${run.outcomes.length - failed - skipped} passed, ${failed} failed, ${skipped} skipped`);
+  const broken = count('broken') ? `, ${count('broken')} not fully observed` : '';
+  lines.push(`${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped${broken}`);
   return lines.join('\n');
 }
 

@@ -4,8 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config.ts';
-import type { Redactor } from '../src/redact.ts';
+import { displayURL, type Redactor } from '../src/redact.ts';
 import type { RunState } from '../src/run-state.ts';
+import { verdictOf } from '../src/verdict.ts';
 
 interface LayerCounts {
   passed: number;
@@ -69,7 +70,8 @@ export function summarize({ config, state, layers, failures, runDir, allureOk, p
   }
   if (state && 'missing' in state.browser && state.browser.missing) infrastructure.push(`no browser: ${state.browser.missing}`);
 
-  const target = state?.target.baseURL ?? config.target.baseURL ?? '(no BASE_URL)';
+  const baseURL = state?.target.baseURL ?? config.target.baseURL;
+  const target = baseURL ? displayURL(baseURL) : '(no BASE_URL)';
   lines.push('', `Verity — ${state?.target.kind === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
   const total: LayerCounts = { passed: 0, failed: 0, skipped: 0 };
   // Playwright projects, by the layer a reader knows them as.
@@ -107,16 +109,17 @@ export function summarize({ config, state, layers, failures, runDir, allureOk, p
     for (const f of journeyFailures.slice(0, 12)) lines.push(`    [${layerOf[f.project] ?? f.project}] ${f.title}`, `        ${f.reason.slice(0, 160)}`);
     if (journeyFailures.length > 12) lines.push(`    … and ${journeyFailures.length - 12} more in the report`);
   }
-  if (infrastructure.length) {
+  if (playwrightExit !== 0 && total.failed === 0) infrastructure.push(`Playwright ended with exit ${playwrightExit} and no failed test (see the output above)`);
+  // The probes' own outcomes count, whichever Playwright projects ran (e.g. --project=api).
+  const verdict = verdictOf({ probes: state?.probes, failedJourneys: journeyFailures.map((f) => f.title), unobserved: infrastructure });
+  if (verdict.unobserved.length) {
     lines.push('', '  Verity could not observe everything:');
-    for (const i of infrastructure) lines.push(`    ${i}`);
+    for (const i of verdict.unobserved) lines.push(`    ${i}`);
   }
   const report = path.join(runDir, 'allure-report', 'index.html');
   lines.push('', `  Report: ${allureOk ? report : `(Allure report generation failed; Playwright report: ${path.join(runDir, 'playwright-report', 'index.html')})`}`);
-  const exitCode = infrastructure.length ? 2 : total.failed > 0 || playwrightExit !== 0 ? 1 : 0;
-  const verdict = exitCode === 0 ? 'VERIFIED: every check passed' : exitCode === 1 ? 'NOT VERIFIED: the target failed checks' : 'INCOMPLETE: Verity could not observe the target';
-  lines.push(`  Result: ${verdict} (exit ${exitCode})`);
+  lines.push(`  Result: ${verdict.result} (exit ${verdict.exitCode})`);
   lines.push(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`, '');
-  return { text: redactor.scrub(lines.join('\n')), exitCode };
+  return { text: redactor.scrub(lines.join('\n')), exitCode: verdict.exitCode };
 }
 

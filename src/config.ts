@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { secretsInURL } from './redact.ts';
 import type { Account, Target } from './target.ts';
 
 const positiveInt = (what: string) =>
@@ -35,10 +36,23 @@ const accountSchema = z.object({
 const accountListSchema = z.array(accountSchema, { message: 'expected a JSON list of accounts' }).min(1, 'expected at least one account');
 const accountListExample = '[{"email":"qa1@example.com","password":"…","role":"qa"}, {"email":"admin@example.com","password":"…","role":"admin"}]';
 
+/**
+ * Connection-string parameters that would reach the server as session settings. Verity forces its
+ * own after connecting anyway (src/db.ts); a URL that tries is refused, so nobody believes it took.
+ */
+const sessionParameters = ['options', 'application_name', 'fallback_application_name', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'query_timeout', 'default_transaction_read_only', 'replication'];
+
 /** The settings a user can give, by their environment-variable names. */
 const settingsSchema = z.object({
   BASE_URL: url(['http:', 'https:'], 'https://staging.example.com').optional(),
-  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://verity_ro:secret@db.example.com:5432/app').optional(),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://verity_ro:secret@db.example.com:5432/app')
+    .superRefine((value, ctx) => {
+      const loosening = [...new URL(value).searchParams.keys()].filter((name) => sessionParameters.includes(name.toLowerCase()));
+      if (loosening.length) {
+        ctx.addIssue({ code: 'custom', message: `the parameter ${loosening.join(', ')} would set what Verity forces on its sessions (read-only, timeouts, application_name): remove it` });
+      }
+    })
+    .optional(),
   VERITY_PROFILE: z.string().min(1).default('personal-assistant'),
 
   // Journey accounts, one way of three: a JSON file, JSON in one variable, or the QA/admin pairs.
@@ -225,7 +239,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     secrets: [
       ...accounts.map((a) => a.password),
       s.VERITY_JWT_SECRET,
-      s.DATABASE_URL ? passwordOf(s.DATABASE_URL) : undefined,
+      ...(s.DATABASE_URL ? secretsInURL(s.DATABASE_URL) : []),
+      ...(s.BASE_URL ? secretsInURL(s.BASE_URL) : []),
     ].filter((v): v is string => !!v),
   };
 }
@@ -296,13 +311,6 @@ function isSecretName(name: string): boolean {
   return /PASSWORD|SECRET|DATABASE_URL|TOKEN|ACCOUNTS/.test(name);
 }
 
-function passwordOf(connectionString: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(connectionString).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The run's id and the file global setup writes its decisions to. Decided once, in the first

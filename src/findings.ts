@@ -42,8 +42,14 @@ export interface ProbeOutcome {
   severity: Exclude<Severity, 'info'>;
   what: string;
   why: string;
-  status: 'passed' | 'failed' | 'skipped';
+  /**
+   * failed: a critical or major finding; broken: nothing failed, but Verity could not observe
+   * everything the probe checks (see `unobserved`); skipped: the probe did not apply.
+   */
+  status: 'passed' | 'failed' | 'broken' | 'skipped';
   skipReason?: string;
+  /** What Verity could not observe, and why: its own privileges, limits or connection, never the target's data. */
+  unobserved: string[];
   findings: Finding[];
   facts: Fact[];
   steps: StepRecord[];

@@ -1,4 +1,8 @@
-// Waits for the target's health endpoint, with bounded retries, and says what it saw.
+// Waits for the target's health endpoint, with bounded retries, and says what it saw (naming the
+// URL without credentials).
+import { displayURL } from './redact.ts';
+
+
 export interface Health {
   ok: boolean;
   /** False when nothing answered at all (Verity could not observe the target). */
@@ -10,7 +14,7 @@ export interface Health {
 
 export async function waitForHealth(url: string, timeoutMs: number): Promise<Health> {
   const deadline = Date.now() + timeoutMs;
-  let last: Health = { ok: false, reachable: false, detail: `${url} did not answer` };
+  let last: Health = { ok: false, reachable: false, detail: `${displayURL(url)} did not answer` };
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     last = await checkOnce(url, Math.min(5000, Math.max(500, deadline - Date.now())));
     if (last.ok) return last;
@@ -19,9 +23,12 @@ export async function waitForHealth(url: string, timeoutMs: number): Promise<Hea
   return last;
 }
 
-async function checkOnce(url: string, timeoutMs: number): Promise<Health> {
+async function checkOnce(target: string, timeoutMs: number): Promise<Health> {
+  // Credentials in the URL (a staging site behind basic auth) travel as a header: fetch refuses them in the URL.
+  const { url: bare, authorization } = credentialsApart(target);
+  const url = displayURL(target);
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    const response = await fetch(bare, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json', ...authorization } });
     const text = await response.text();
     let body: any;
     try {
@@ -38,4 +45,13 @@ async function checkOnce(url: string, timeoutMs: number): Promise<Health> {
     const cause = e.cause?.code ?? e.cause?.message ?? e.name;
     return { ok: false, reachable: false, detail: `${url} is unreachable (${cause})` };
   }
+}
+
+function credentialsApart(target: string): { url: string; authorization: Record<string, string> } {
+  const parsed = new URL(target);
+  if (!parsed.username && !parsed.password) return { url: target, authorization: {} };
+  const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64');
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), authorization: { authorization: `Basic ${basic}` } };
 }

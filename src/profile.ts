@@ -6,6 +6,21 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
+/**
+ * Whether SQL text is one statement or one expression with nothing smuggled after it: outside
+ * string literals and quoted identifiers it has no ';', no comment and no dollar quoting. (Verity
+ * sends every statement over the extended protocol, which refuses a second one anyway; this makes
+ * a profile that tries fail when it is loaded, naming the field.)
+ */
+export function isSingleSqlText(sql: string): boolean {
+  const outsideQuotes = sql.replace(/[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"/g, ' ');
+  if (/'|"/.test(outsideQuotes)) return false; // an unterminated quote
+  return !/;|--|\/\*|\$(?!\d)/.test(outsideQuotes);
+}
+const sqlCondition = (example: string) =>
+  z.string().min(1).refine(isSingleSqlText, `expected one SQL condition, e.g. ${example} (no ';', comments or dollar quoting)`);
+const sqlQuery = z.string().regex(/^\s*(SELECT|WITH)\b/i, 'expected a SELECT query').refine(isSingleSqlText, "expected one SELECT query (no ';', comments or dollar quoting)");
+
 const identifier = z.string().regex(/^[a-z_][a-z0-9_$]*$/i, 'expected a plain SQL identifier');
 const column = z.object({ table: identifier, column: identifier });
 
@@ -30,7 +45,7 @@ const databaseSchema = z.object({
       parent: column,
       child: column,
       /** SQL condition on the child row (alias c), e.g. "c.settings_key = 'default_preferences'". */
-      childWhere: z.string().optional(),
+      childWhere: sqlCondition("c.settings_key = 'default_preferences'").optional(),
     })).default([]),
   }).default({ notBlank: [], uniqueIgnoringCase: [], everyParentHasChild: [] }),
   /** Tables whose newest row must be recent: an old newest row means a restore from an old backup. */
@@ -40,7 +55,7 @@ const databaseSchema = z.object({
     table: identifier,
     expiresColumn: identifier,
     /** SQL condition (alias s) for "still active", e.g. "s.is_active" or "s.revoked_at IS NULL". */
-    activeWhere: z.string(),
+    activeWhere: sqlCondition('s.revoked_at IS NULL'),
     maxExpiredActive: z.number().int().nonnegative(),
   })).default([]),
   /** The role the application connects as, and what it must be allowed on its tables. */
@@ -121,13 +136,13 @@ const appSchema = z.object({
   /** Cross-layer checks: where the database records what the UI and API do. */
   records: z.object({
     /** Session rows: table, key column, user column, and the condition for "active" (alias s). */
-    sessions: z.object({ table: z.string(), idColumn: z.string(), userColumn: z.string(), activeWhere: z.string() }),
+    sessions: z.object({ table: z.string(), idColumn: z.string(), userColumn: z.string(), activeWhere: sqlCondition('s.is_active') }),
     /** Refresh-token rows of a session: table, session column, condition for "revoked" (alias t). */
-    tokens: z.object({ table: z.string(), sessionColumn: z.string(), revokedWhere: z.string() }).optional(),
+    tokens: z.object({ table: z.string(), sessionColumn: z.string(), revokedWhere: sqlCondition('t.revoked_at IS NOT NULL') }).optional(),
     /** The users table: id and email columns. */
     users: z.object({ table: z.string(), idColumn: z.string(), emailColumn: z.string() }),
     /** Counts a page shows, and the SQL giving the same count for a user ($1 = user id). */
-    counts: z.array(z.object({ page: z.string(), name: z.string(), sql: z.string() })).default([]),
+    counts: z.array(z.object({ page: z.string(), name: z.string(), sql: sqlQuery })).default([]),
   }).optional(),
   /** The target's log file, where it has one Verity can read (the embedded demo's is known). */
   logFile: z.string().optional(),

@@ -198,10 +198,68 @@ describe('sequences', () => {
       const outcome = await runProbe(demo, sequences);
       assert.equal(outcome.status, 'failed');
       assert.deepEqual(failedSteps(outcome), ['verity_test_imported.id (verity_test_imported_id_seq)']);
-      assert.match(messages(outcome)[0]!, /^verity_test_imported\.id: .*last_value NULL \(never used, starts at 1\), max\(id\) 3/);
+      assert.match(messages(outcome)[0]!, /^verity_test_imported\.id: .*last_value 1 with is_called false, so nextval\(\) returns 1; max\(id\) 3/);
     } finally {
       await demo.reset();
     }
+  });
+
+  // setval(…, false) and ALTER SEQUENCE … RESTART leave is_called false, where pg_sequences shows
+  // last_value NULL although the sequence resumes at a value of its own, not at its start.
+  describe('a sequence moved with is_called false', () => {
+    interface UsersSequence {
+      /** Schema-qualified, as pg_get_serial_sequence() gives it. */
+      sequence: string;
+      name: string;
+      last: string;
+      called: boolean;
+      max: bigint;
+    }
+
+    /** users.id's sequence, found through the catalog, and its state before a test moves it. */
+    async function usersSequence(): Promise<UsersSequence> {
+      const [found] = await admin<{ sequence: string; name: string; max: string }>(`
+        SELECT pg_get_serial_sequence('users', 'id') AS sequence, s.relname AS name, (SELECT max(id) FROM users)::text AS max
+        FROM pg_class s WHERE s.oid = pg_get_serial_sequence('users', 'id')::regclass`);
+      const [state] = await admin<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${found!.sequence}`);
+      return { sequence: found!.sequence, name: found!.name, max: BigInt(found!.max), ...state! };
+    }
+
+    /** Moves users.id's sequence, runs the check, and always puts the sequence back exactly. */
+    async function withUsersSequenceMoved(move: (seq: UsersSequence) => string, check: (seq: UsersSequence) => Promise<void>): Promise<void> {
+      const seq = await usersSequence();
+      try {
+        await admin(move(seq));
+        const [moved] = await admin<{ called: boolean }>(`SELECT is_called AS called FROM ${seq.sequence}`);
+        assert.equal(moved!.called, false, 'the move left is_called false');
+        await check(seq);
+      } finally {
+        await admin('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [seq.sequence, seq.last, seq.called]);
+      }
+    }
+
+    const green = async () => {
+      const outcome = await runProbe(demo, sequences);
+      assert.equal(outcome.status, 'passed', all(outcome).join('; '));
+      assert.deepEqual(all(outcome), []);
+    };
+
+    it('setval(seq, max(id) + 1, false): nextval() returns max(id) + 1, green', () =>
+      withUsersSequenceMoved((seq) => `SELECT setval('${seq.sequence}', ${seq.max + 1n}, false)`, green));
+
+    it('ALTER SEQUENCE … RESTART WITH max(id) + 1: green', () =>
+      withUsersSequenceMoved((seq) => `ALTER SEQUENCE ${seq.sequence} RESTART WITH ${seq.max + 1n}`, green));
+
+    it('setval(seq, max(id), false): nextval() returns max(id), a duplicate: critical, naming users.id', () =>
+      withUsersSequenceMoved((seq) => `SELECT setval('${seq.sequence}', ${seq.max}, false)`, async (seq) => {
+        const outcome = await runProbe(demo, sequences);
+        assert.equal(outcome.status, 'failed');
+        assert.deepEqual(failedSteps(outcome), [`users.id (${seq.name})`]);
+        const found = messages(outcome);
+        assert.equal(found.length, 1, found.join('; '));
+        assert.equal(only(outcome, 'critical').length, 1);
+        assert.ok(found[0]!.startsWith(`users.id: sequence ${seq.name} is behind the column (last_value ${seq.max} with is_called false, so nextval() returns ${seq.max}; max(id) ${seq.max})`), found[0]);
+      }));
   });
 });
 

@@ -1,7 +1,7 @@
 // The redactor masks what it is told is secret, wherever a report could carry it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mask, Redactor } from '../src/redact.ts';
+import { displayURL, formsOf, mask, Redactor, secretsInURL } from '../src/redact.ts';
 
 describe('redactor', () => {
   it('masks configured secret values, also URL-encoded', () => {
@@ -28,5 +28,66 @@ describe('redactor', () => {
     assert.ok(!scrubbed.includes(jwt));
     assert.ok(!scrubbed.includes('abcdefghij'));
     assert.ok(!scrubbed.includes('pw123'));
+  });
+
+  it('masks a password holding quotes and backslashes whole, in every form a report gives it', () => {
+    const password = 'a"b\\c d&e<f>\'g';
+    const redactor = new Redactor([password]);
+    const carriers = [
+      password,
+      JSON.stringify({ password }),
+      JSON.stringify(JSON.stringify({ password })),
+      `Fill "${password}"`,
+      `https://x.test/login?p=${encodeURIComponent(password)}`,
+      `email=a%40b&password=${new URLSearchParams({ v: password }).toString().slice(2)}`,
+      `<input value="${password.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;')}">`,
+    ];
+    for (const text of carriers) {
+      const scrubbed = redactor.scrub(text);
+      assert.deepEqual(redactor.leaks(scrubbed), [], `${text} → ${scrubbed}`);
+      for (const part of ['b\\c', 'd&e', 'c d']) assert.ok(!scrubbed.includes(part), `no part of it left: ${scrubbed}`);
+    }
+    assert.ok(formsOf(password).length >= 6);
+  });
+
+  it('masks cookies stored as JSON (storage state, traces), whatever their name', () => {
+    const redactor = new Redactor([], ['pa_refresh']);
+    const storage = JSON.stringify({ cookies: [
+      { name: 'pa_refresh', value: 'refresh-SECRET-1', domain: '127.0.0.1', path: '/', httpOnly: true },
+      { name: '__Host-session', value: 'host-SECRET-2', domain: 'app.test', path: '/' },
+      { name: 'connect.sid', value: 's%3Asid-SECRET-3', domain: 'app.test', path: '/' },
+    ] });
+    const headers = JSON.stringify([
+      { name: 'set-cookie', value: 'pa_access=access-SECRET-4; Path=/; HttpOnly' },
+      { name: 'Cookie', value: 'theme=dark; sid=sid-SECRET-5' },
+      { name: 'content-type', value: 'application/json' },
+    ]);
+    const scrubbed = redactor.scrub(`${storage}\n${headers}\n${JSON.stringify(headers)}`);
+    assert.doesNotMatch(scrubbed, /SECRET/);
+    assert.match(scrubbed, /"name":"content-type","value":"application\/json"/, 'other headers stay readable');
+  });
+
+  it('masks Basic credentials, credential query parameters, __Host-/__Secure- cookies and credential header lines', () => {
+    const redactor = new Redactor([]);
+    const text = [
+      'Authorization: Basic dXNlcjpwYXNzd29yZA==',
+      'GET https://app.test/callback?code=oauth-SECRET-1&state=ok',
+      'https://app.test/reset?token=reset-SECRET-2#x and /download?sig=sig-SECRET-3&access_token=at-SECRET-4',
+      'Cookie sent: __Host-session=host-SECRET-5; __Secure-id=sec-SECRET-6',
+      '  - cookie: pa_x=cookie-SECRET-7; other=1',
+      '  - authorization: Token tok-SECRET-8',
+      'https://admin:url-SECRET-9@app.test/',
+      '{"client_secret":"cs-SECRET-10","apikey":"k-SECRET-11"}',
+    ].join('\n');
+    const scrubbed = redactor.scrub(text);
+    assert.doesNotMatch(scrubbed, /SECRET|dXNlcjpwYXNzd29yZA/);
+    assert.match(scrubbed, /state=ok/, 'harmless parameters stay');
+  });
+
+  it('shows URLs without userinfo passwords or query, and learns the credentials they carry', () => {
+    assert.equal(displayURL('postgres://verity_ro:pw-1234@db.example.com:5432/app?sslpassword=ssl-5678&options=x'), 'postgres://verity_ro@db.example.com:5432/app');
+    assert.equal(displayURL('https://user:pass-1234@staging.example.com/?token=t-1234'), 'https://user@staging.example.com/');
+    assert.equal(displayURL('https://staging.example.com'), 'https://staging.example.com');
+    assert.deepEqual(secretsInURL('postgres://ro:pw%40-1234@db/app?password=qp-5678&sslmode=require&sslkey=/k/path'), ['pw@-1234', 'qp-5678', '/k/path']);
   });
 });

@@ -9,7 +9,8 @@ import AdmZip from 'adm-zip';
 import type { Demo } from '../demo-app/src/index.ts';
 import { probes } from '../db-probes/index.ts';
 import { localAccounts, localAccountsFile } from '../demo-app/src/index.ts';
-import { closedPort, startTarget } from './support/target.ts';
+import { leaksIn } from './support/secret-scan.ts';
+import { adminQuery, closedPort, startTarget, testAccounts } from './support/target.ts';
 import { allureResults, label, runScrubbed, verify, type ScrubbedRun } from './support/verify-run.ts';
 
 /** Every file under a folder, zip entries included, as text. */
@@ -137,12 +138,50 @@ describe('npm run verify against a configured target', () => {
     assert.doesNotMatch(run.stdout + run.stderr, /not-the-password/);
   });
 
-  it('exit 2 when the target does not answer at all', async () => {
+  it('exit 2 when the target does not answer at all; credentials in its URLs are never shown', async () => {
     const port = await closedPort();
-    const run = await verify({ BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: demo.verifierDatabaseURL, VERITY_HEALTH_TIMEOUT_MS: '1500' });
+    // A staging site behind basic auth, and a database password given as a query parameter.
+    const baseURL = `http://verity:base-Url-Secret-1@127.0.0.1:${port}`;
+    const databaseURL = new URL(demo.verifierDatabaseURL);
+    const databasePassword = decodeURIComponent(databaseURL.password);
+    databaseURL.password = '';
+    databaseURL.searchParams.set('password', databasePassword);
+    const run = await verify({ BASE_URL: baseURL, DATABASE_URL: databaseURL.toString(), VERITY_HEALTH_TIMEOUT_MS: '1500' });
     assert.equal(run.status, 2, run.stdout + run.stderr);
-    assert.match(run.stdout, new RegExp(`target unreachable: http://127\\.0\\.0\\.1:${port}/health is unreachable \\(ECONNREFUSED\\)`));
+    assert.match(run.stdout, new RegExp(`target unreachable: http://verity@127\\.0\\.0\\.1:${port}/health is unreachable \\(ECONNREFUSED\\)`));
+    assert.match(run.stdout, /Database\s+\d+ passed\s+0 failed/, 'the password in the query string was used');
     assert.ok(existsSync(path.join(run.runDir!, 'allure-report', 'index.html')));
+    const secrets = [{ what: 'the BASE_URL password', value: 'base-Url-Secret-1' }, { what: 'the database password', value: databasePassword }];
+    assert.deepEqual(leaksIn(run.runDir!, secrets), []);
+    assert.ok(!(run.stdout + run.stderr).includes('base-Url-Secret-1') && !(run.stdout + run.stderr).includes(databasePassword), 'not in the console either');
+    const probe = await runScrubbed('probe', { env: { DATABASE_URL: databaseURL.toString() } });
+    assert.equal(probe.status, 0, probe.stdout + probe.stderr);
+    assert.match(probe.stdout, /^Database: postgres:\/\/verity_ro@127\.0\.0\.1:\d+\/personal_assistant$/m);
+    assert.ok(!probe.stdout.includes(databasePassword), 'npm run probe does not print it');
+  });
+
+  it('a probe failure fails the run whichever projects ran (--project=api): exit 1', async () => {
+    await demo.applyFault('missing-users-table');
+    try {
+      const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL }, { args: ['--project=api'] });
+      assert.match(run.stdout, /\[critical\] schema-presence: Critical table users is missing/);
+      assert.match(run.stdout, /Result: NOT VERIFIED: the target failed checks \(exit 1\)/);
+      assert.equal(run.status, 1, run.stdout);
+    } finally {
+      await demo.reset();
+    }
+  });
+
+  it('a healthy configured target, traces on: green, and no password (any form) or issued token in reports/', async () => {
+    const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_APP_LOG_FILE: demo.appLogFile, VERITY_TRACE: 'on', VERITY_ACCESS_TTL_SECONDS: '900' });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const issued = await adminQuery<{ token_hash: string }>(demo, 'SELECT token_hash FROM auth_tokens');
+    assert.ok(issued.length > 0);
+    const secrets = [
+      ...testAccounts.map((a) => ({ what: `${a.email}'s password`, value: a.password })),
+      { what: 'the database password', value: decodeURIComponent(new URL(demo.verifierDatabaseURL).password) },
+    ];
+    assert.deepEqual(leaksIn(run.runDir!, secrets, new Set(issued.map((t) => t.token_hash))), []);
   });
 
   it('exit 2 when no browser can be found, with the DB and API layers still reported', async () => {

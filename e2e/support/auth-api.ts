@@ -5,6 +5,7 @@ import { request as playwrightRequest, type APIRequestContext, type APIResponse 
 import { decodeJwt } from 'jose';
 import type { Profile } from '../../src/profile.ts';
 import type { Account as TargetAccount } from '../../src/target.ts';
+import { registerSecrets } from './secrets.ts';
 
 export type Transport = 'bearer' | 'cookie';
 export type AuthSettings = NonNullable<Profile['app']['auth']>;
@@ -125,6 +126,8 @@ export class AuthApi {
       accessToken = cookies.find((c) => c.name === this.settings.accessCookie)?.value;
       refreshToken = cookies.find((c) => c.name === this.settings.refreshCookie)?.value;
     }
+    // Before anything can print them: the redacting reporter masks what it is told (an opaque refresh token has no shape).
+    await registerSecrets(accessToken, refreshToken, ...(this.transport === 'cookie' ? (await api.storageState()).cookies.map((c) => c.value) : []));
     if (!accessToken) throw new Error(`the ${this.transport} login of ${account.email} gave no access token`);
     const claims = safeClaims(accessToken);
     const sid = claims[this.settings.sessionClaim];

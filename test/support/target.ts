@@ -17,7 +17,7 @@ import type { Probe } from '../../db-probes/probe.ts';
 export const testAccounts: Account[] = [
   { email: 'qa1@example.test', password: 'verity Test #1 pass', role: 'qa' },
   { email: 'qa2@example.test', password: "qa2's-Passw0rd!$", role: 'qa' },
-  { email: 'qa3@example.test', password: 'qa3-Passw0rd-%41&x', role: 'qa' },
+  { email: 'qa3@example.test', password: 'qa3 "quoted" back\\slash %41&x', role: 'qa' },
   { email: 'admin@example.test', password: 'admin: Passw0rd-7 ;', role: 'admin' },
 ];
 
