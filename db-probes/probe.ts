@@ -2,7 +2,7 @@
 // The runner, not the probe, owns connections, transactions, timeouts, concurrency and reporting.
 import type { Config } from '../src/config.ts';
 import type { DatabaseProfile } from '../src/profile.ts';
-import type { Fact, Finding, ProbeGroup, Severity } from '../src/findings.ts';
+import type { Fact, Finding, ProbeDescription } from '../src/findings.ts';
 
 export type { Fact, Finding, ProbeGroup, Severity } from '../src/findings.ts';
 
@@ -21,14 +21,7 @@ export interface ProbeContext {
   thresholds: Config['thresholds'] & { dbLatencyMs: number };
 }
 
-export interface Probe {
-  id: string;
-  title: string;
-  group: ProbeGroup;
-  /** The Allure severity of the probe's test. */
-  severity: Exclude<Severity, 'info'>;
-  what: string;
-  why: string;
+export interface Probe extends ProbeDescription {
   run(ctx: ProbeContext): Promise<void>;
 }
 

@@ -35,13 +35,18 @@ export interface StepRecord {
   durationMs: number;
 }
 
-export interface ProbeOutcome {
+/** What a probe says of itself: shown in the report beside what it found. */
+export interface ProbeDescription {
   id: string;
   title: string;
   group: ProbeGroup;
+  /** The Allure severity of the probe's test. */
   severity: Exclude<Severity, 'info'>;
   what: string;
   why: string;
+}
+
+export interface ProbeOutcome extends ProbeDescription {
   /**
    * failed: a critical or major finding; broken: nothing failed, but Verity could not observe
    * everything the probe checks (see `unobserved`); skipped: the probe did not apply.

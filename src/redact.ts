@@ -25,7 +25,11 @@ const jsonString = String.raw`(?:[^"\\]|\\.)*`;
 const patterns: RegExp[] = [
   // JWTs: three base64url parts, the first a JSON header ({"… → eyJ).
   /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
-  /\b((?:Bearer|Basic|Digest|Token)\s+)[A-Za-z0-9._~+/=:-]{6,}/gi,
+  // A credential after an auth scheme: one that looks like one (a digit or symbol in it, or long),
+  // so that prose ("bearer tokens", "a token stripped of …") stays readable.
+  /\b((?:Bearer|Basic|Digest)\s+)(?:(?=[A-Za-z0-9._~+/=:-]*[0-9._~+/=:-])[A-Za-z0-9._~+/=:-]{8,}|[A-Za-z]{20,})/gi,
+  // …and whatever follows an Authorization header's name, scheme or not.
+  /(\bauthorization\s*:\s*(?:(?:Bearer|Basic|Digest)\s+)?)[^\s",;]+/gi,
   // A password in a URL's userinfo: scheme://user:password@host.
   /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s"'<>]+:)[^@\s"'<>]+(@)/gi,
   // Credential-like query parameters: ?token=…, &code=…, ?password=….

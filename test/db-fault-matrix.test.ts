@@ -48,7 +48,7 @@ const expectations: Record<string, Expectation> = {
   'unexpected-table': { fails: ['missing-primary-keys'], names: 'users_backup_restore', warns: ['schema-presence', 'never-analyzed'] },
   'missing-extension': { fails: ['schema-presence'], names: 'amcheck', skips: ['btree-integrity'] },
   'collation-version-mismatch': { fails: ['collation-versions'], names: 'collation' },
-  'statistics-lost': { fails: [], names: 'never been analyzed', warns: ['never-analyzed'] },
+  'statistics-lost': { fails: [], names: 'lost their planner statistics', warns: ['never-analyzed'] },
   'long-transaction': { fails: ['long-transactions'], names: 'pa-nightly-export' },
   'blocked-lock': { fails: ['blocked-locks', 'long-transactions'], names: 'pa-todo-editor' },
   'connection-saturation': { fails: ['connection-saturation'], names: 'pa-leaky-worker' },

@@ -56,7 +56,8 @@ describe('layering (dependency-cruiser)', () => {
     // A cycle inside the core.
     writeFileSync(path.join(copy, 'src/planted-a.ts'), "import { b } from './planted-b.ts';\nexport const a = () => b;\n");
     writeFileSync(path.join(copy, 'src/planted-b.ts'), "import { a } from './planted-a.ts';\nexport const b = () => a;\n");
-    plant('src/redact.ts', "import '../db-probes/index.ts';");
+    // A file no probe depends on, so that the violation is not also a cycle.
+    plant('src/verdict.ts', "import '../db-probes/index.ts';");
     plant('db-probes/sequences.ts', "import '../e2e/allure-labels.ts';");
     plant('e2e/api/health.spec.ts', "import '../../db-probes/index.ts';");
     plant('run/probe.ts', "import '../demo-app/src/index.ts';");
@@ -67,7 +68,7 @@ describe('layering (dependency-cruiser)', () => {
     const found = cruise(copy).summary.violations.map((v) => `${v.rule.name}: ${v.from}`.replace(/planted-[ab]/, 'planted-a|b'));
     const expected = [
       'no-cycles: src/planted-a|b.ts',
-      'core-imports-nothing-above: src/redact.ts',
+      'core-imports-nothing-above: src/verdict.ts',
       'probes-do-not-import-journeys: db-probes/sequences.ts',
       'journeys-do-not-import-probes: e2e/api/health.spec.ts',
       'demo-only-through-the-embedded-target: run/probe.ts',

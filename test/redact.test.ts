@@ -84,6 +84,11 @@ describe('redactor', () => {
     assert.match(scrubbed, /state=ok/, 'harmless parameters stay');
   });
 
+  it('leaves prose about tokens and schemes readable', () => {
+    const prose = 'A token stripped of its signature is refused; Bearer tokens in JSON bodies; Basic authentication over HTTPS only';
+    assert.equal(new Redactor([]).scrub(prose), prose);
+  });
+
   it('shows URLs without userinfo passwords or query, and learns the credentials they carry', () => {
     assert.equal(displayURL('postgres://verity_ro:pw-1234@db.example.com:5432/app?sslpassword=ssl-5678&options=x'), 'postgres://verity_ro@db.example.com:5432/app');
     assert.equal(displayURL('https://user:pass-1234@staging.example.com/?token=t-1234'), 'https://user@staging.example.com/');

@@ -97,6 +97,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       refreshTtlSeconds: options.refreshTtlSeconds ?? 7 * 24 * 3600,
       issuer: 'personal-assistant',
       audience: 'personal-assistant-web',
+      keysDir: path.join(runDir, 'keys'),
       logFile: appLogFile,
       webDist,
       faults: appFaults,

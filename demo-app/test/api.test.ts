@@ -110,6 +110,20 @@ describe('login', () => {
     assert.deepEqual(session, { user_id: user.id, is_active: true, current: true });
   });
 
+  it('publishes two keys: the one that signs, and the next one ahead of a rotation, named by its kid alone', async () => {
+    const { access_token } = await login(demo, qa);
+    const { keys } = (await call(demo, '/.well-known/jwks.json')).body as { keys: { kid: string; kty: string; alg: string; use: string }[] };
+    assert.deepEqual(keys.map((k) => [k.kty, k.alg, k.use]), [['RSA', 'RS256', 'sig'], ['RSA', 'RS256', 'sig']]);
+    const [header, payload, signature] = access_token.split('.') as [string, string, string];
+    const signingKid = JSON.parse(Buffer.from(header, 'base64url').toString()).kid;
+    assert.equal(keys[0]!.kid, signingKid);
+    assert.notEqual(keys[1]!.kid, signingKid);
+    assert.equal((await call(demo, '/api/v1/users/me', { token: access_token })).status, 200);
+    // A header naming the next key's kid is not the header that was signed: refused.
+    const nextKidHeader = Buffer.from(JSON.stringify({ alg: 'RS256', kid: keys[1]!.kid, typ: 'JWT' })).toString('base64url');
+    assert.equal((await call(demo, '/api/v1/users/me', { token: `${nextKidHeader}.${payload}.${signature}` })).status, 401);
+  });
+
   it('accepts the email in any letter case', async () => {
     await login(demo, { ...qa, email: qa.email.toUpperCase() });
   });

@@ -1,12 +1,20 @@
 // Every fault in the catalog applies, shows its symptom, and resets to the exact seeded state.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, exportSPKI, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import pg from 'pg';
 import { faults, type Demo, type FaultName } from '../src/index.ts';
-import { adminQuery, call, login, qa, qa2, startTestDemo } from './helpers.ts';
+import { adminQuery, call, claimsOf, login, qa, qa2, startTestDemo } from './helpers.ts';
+
+const encodeSegment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** An HS256 token; node:crypto, unlike jose, signs with any secret, the empty one included. */
+const hs256 = (header: object, claims: object, secret: string) => {
+  const input = `${encodeSegment(header)}.${encodeSegment(claims)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+};
 
 const one = async (demo: Demo, sql: string, params: unknown[] = []) => (await adminQuery(demo, sql, params))[0];
 const count = async (demo: Demo, sql: string) => Number((await one(demo, sql)).n);
@@ -85,6 +93,7 @@ const symptoms: Record<FaultName, (demo: Demo) => Promise<void>> = {
   },
   'statistics-lost': async (d) => {
     assert.equal(await count(d, 'SELECT count(*) AS n FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL'), 0);
+    assert.equal(await count(d, "SELECT count(*) AS n FROM pg_stats WHERE schemaname = 'public'"), 0, 'the planner statistics themselves are gone');
   },
   'long-transaction': async (d) => {
     assert.equal(await count(d, "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pa-nightly-export' AND state = 'idle in transaction'"), 1);
@@ -117,6 +126,22 @@ const symptoms: Record<FaultName, (demo: Demo) => Promise<void>> = {
     assert.equal((await call(d, '/api/v1/users/me', { token: access_token })).status, 200);
     const jwks = createRemoteJWKSet(new URL(d.baseURL + '/.well-known/jwks.json'));
     await assert.rejects(jwtVerify(access_token, jwks));
+  },
+  'signature-unchecked': async (d) => {
+    const { access_token } = await login(d);
+    const [header, , signature] = access_token.split('.');
+    const changedPayload = encodeSegment({ ...claimsOf(access_token), changed_after_signing: true });
+    assert.equal((await call(d, '/api/v1/users/me', { token: `${header}.${changedPayload}.${signature}` })).status, 200);
+  },
+  'kid-read-as-path': async (d) => {
+    const { access_token } = await login(d);
+    const claims = claimsOf(access_token);
+    const pathKid = '../../../../../../dev/null';
+    assert.equal((await call(d, '/api/v1/users/me', { token: hs256({ alg: 'HS256', typ: 'JWT', kid: pathKid }, claims, '') })).status, 200, `kid ${pathKid}, empty secret`);
+    const { keys } = (await call(d, '/.well-known/jwks.json')).body as { keys: JWK[] };
+    const next = keys.find((k) => k.kid !== decodeProtectedHeader(access_token).kid)!;
+    const nextPem = `${await exportSPKI((await importJWK(next, 'RS256')) as CryptoKey)}\n`;
+    assert.equal((await call(d, '/api/v1/users/me', { token: hs256({ alg: 'HS256', typ: 'JWT', kid: next.kid }, claims, nextPem) })).status, 200, "the next key's kid, its PEM as secret");
   },
   'refresh-500': async (d) => {
     const { refresh_token } = await login(d);

@@ -7,6 +7,7 @@ import type { JWTPayload, ProtectedHeaderParameters } from 'jose';
 import { labels } from '../allure-labels.ts';
 import { expect, test, type Verity } from '../fixtures.ts';
 import {
+  addedClaim,
   asymmetricAlg,
   assemble,
   attackerKey,
@@ -16,12 +17,16 @@ import {
   keySourceSetting,
   loadKeySource,
   noKeySource,
+  otherPublishedKeys,
+  publicKeyAsSecrets,
   publicKeyPem,
+  publishedKeyText,
   segments,
   shown,
   sign,
-  tamperedClaims,
+  signHmac,
   verifySignature,
+  withAddedClaim,
 } from '../support/jwt.ts';
 import { userIdsByEmail } from '../support/records.ts';
 import { skippedStep } from '../support/steps.ts';
@@ -138,7 +143,7 @@ interface Forgery {
   /** The step that makes the forged tokens, as a tester would write it. */
   how: string;
   /** A reason the case does not apply to this target, or undefined. */
-  notApplicable?: (verity: Verity) => string | undefined;
+  notApplicable?: (ctx: Omit<ForgeContext, 'genuine'>) => string | undefined | Promise<string | undefined>;
   forge(ctx: ForgeContext): Promise<Forged[]>;
 }
 
@@ -153,11 +158,13 @@ const headerLike = (genuine: Genuine, changes: Record<string, unknown>) => {
 const forgeries: Forgery[] = [
   {
     title: 'A token whose payload was changed after signing is refused',
-    how: 'Change the subject (sub) in the payload and keep the original signature',
+    // Claims the server looks up (sub, sid, jti) or checks against a lifetime (iat, exp) could get
+    // the token refused with its signature never checked; a claim added is refused by the signature alone.
+    how: `Add a claim the target does not read (${addedClaim}) to the payload and keep the original signature`,
     async forge({ genuine }) {
       const { header, signature } = segments(genuine.token);
-      const payload = segments(assemble({}, tamperedClaims(genuine.claims))).payload;
-      return [{ name: 'a changed subject under the original signature', token: `${header}.${payload}.${signature}` }];
+      const payload = segments(assemble({}, withAddedClaim(genuine.claims))).payload;
+      return [{ name: `the genuine claims plus ${addedClaim} under the original signature`, token: `${header}.${payload}.${signature}` }];
     },
   },
   {
@@ -181,7 +188,7 @@ const forgeries: Forgery[] = [
   {
     title: 'A token signed with HS256 using the public key as HMAC secret is refused (key confusion)',
     how: 'Sign the genuine claims with HS256, the target\'s public key (PEM and JWK bytes) as the secret, under the real kid',
-    notApplicable: (verity) => {
+    notApplicable: ({ verity }) => {
       const setting = keySourceSetting(verity);
       if (!setting) return noKeySource;
       if (setting.kind === 'secret') return 'the target signs with an HMAC secret: there is no public key to confuse it with';
@@ -191,15 +198,8 @@ const forgeries: Forgery[] = [
       const source = await loadKeySource(verity, request);
       const publicKey = await publicKeyPem(source, genuine.header);
       if (!publicKey) throw new Error(`no public key in ${source.where} to build the key-confusion token from`);
-      const bytes = (text: string) => new TextEncoder().encode(text);
-      const pem = publicKey.pem.trim();
-      const secrets: [string, Uint8Array][] = [
-        ['HS256 keyed with the PEM public key', bytes(`${pem}\n`)],
-        ['HS256 keyed with the PEM public key without its final newline', bytes(pem)],
-      ];
-      if (publicKey.jwk) secrets.push(['HS256 keyed with the published JWK (JSON)', bytes(JSON.stringify(publicKey.jwk))]);
       const header = headerLike(genuine, { alg: 'HS256' });
-      return Promise.all(secrets.map(async ([name, secret]) => ({ name, token: await sign(genuine.claims, header, secret) })));
+      return Promise.all(publicKeyAsSecrets(publicKey).map(async ({ name, secret }) => ({ name: `HS256 keyed with the ${name}`, token: await sign(genuine.claims, header, secret) })));
     },
   },
   {
@@ -215,11 +215,52 @@ const forgeries: Forgery[] = [
     },
   },
   {
-    title: 'A token naming an unknown kid is refused',
-    how: 'Sign the genuine claims with an attacker key under a kid the target never published',
+    title: 'A token whose kid is a file path and whose HMAC secret is that file\'s known content is refused (kid path traversal)',
+    // A server that reads the key from a file the kid names takes the bytes of whatever file the
+    // attacker names. Enough ../ for a keys folder up to twelve levels deep (more stop at /).
+    how: 'Sign the genuine claims with HS256 under kids naming files whose content is known: /dev/null (empty) and /proc/sys/kernel/ostype ("Linux\\n")',
     async forge({ genuine }) {
-      const attacker = await attackerKey(genuine.header.alg);
-      return [{ name: 'an unknown kid', token: await sign(genuine.claims, headerLike(genuine, { alg: attacker.alg, kid: 'verity-unknown-kid' }), attacker.privateKey) }];
+      const up = '../'.repeat(12);
+      const cases: { kid: string; secret: string; name: string }[] = [
+        { kid: `${up}dev/null`, secret: '', name: 'an empty secret' },
+        { kid: '/dev/null', secret: '', name: 'an empty secret' },
+        // For servers whose HMAC refuses an empty key, as WebCrypto's does: a file every Linux has, never empty.
+        { kid: `${up}proc/sys/kernel/ostype`, secret: 'Linux\n', name: '"Linux\\n"' },
+      ];
+      return cases.map(({ kid, secret, name }) => ({ name: `kid "${kid}", HS256 keyed with ${name}`, token: signHmac(genuine.claims, headerLike(genuine, { alg: 'HS256', kid }), secret) }));
+    },
+  },
+  {
+    title: 'A token naming another key the target publishes is refused',
+    how: 'Name another published key\'s kid: over the genuine signature, and with HS256 keyed with that key\'s public key (PEM and JWK bytes)',
+    async notApplicable({ verity, request }) {
+      const setting = keySourceSetting(verity);
+      if (!setting) return noKeySource;
+      if (setting.kind !== 'jwks') return `the key comes from ${setting.where}, not a JWKS: there is no other published key to name`;
+      const source = await loadKeySource(verity, request);
+      const kids = [...new Set(otherPublishedKeys(source, undefined).map((k) => k.kid))];
+      if (kids.length < 2) return `the JWKS (${setting.where}) publishes one key${kids[0] ? ` (kid ${kids[0]})` : ''}: there is no other published key for a token to name`;
+      return undefined;
+    },
+    async forge({ genuine, verity, request }) {
+      const source = await loadKeySource(verity, request);
+      const others = otherPublishedKeys(source, genuine.header.kid);
+      const { payload, signature } = segments(genuine.token);
+      const forged: Forged[] = [];
+      for (const other of others) {
+        // The genuine signature is over a header naming the genuine kid: under another kid, only
+        // a server that checks no signature takes it.
+        const renamed = segments(assemble(headerLike(genuine, { kid: other.kid }), {})).header;
+        forged.push({ name: `the genuine signature under the kid ${other.kid}`, token: `${renamed}.${payload}.${signature}` });
+        // A server that loads the named key's text and lets the token's alg say how to use it.
+        const text = await publishedKeyText(other, genuine.header.alg);
+        if (!text) throw new Error(`the published key ${other.kid} (${other.kty}) cannot be read as a public key`);
+        const header = headerLike(genuine, { alg: 'HS256', kid: other.kid });
+        for (const { name, secret } of publicKeyAsSecrets(text)) {
+          forged.push({ name: `kid ${other.kid}, HS256 keyed with that key's ${name}`, token: await sign(genuine.claims, header, secret) });
+        }
+      }
+      return forged;
     },
   },
   {
@@ -236,7 +277,7 @@ for (const forgery of forgeries) {
   test(forgery.title, forgedDetails, async ({ verity, mainSession, auth, request }) => {
     const me = verity.app.api.me?.path;
     test.skip(!me, 'the profile names no protected endpoint to present tokens to (app.api.me)');
-    const reason = forgery.notApplicable?.(verity);
+    const reason = await forgery.notApplicable?.({ verity, request });
     test.skip(!!reason, reason);
 
     const session = await test.step('Sign in as a QA user through the API', () => mainSession());

@@ -1,7 +1,9 @@
 // Access-token checks: where the key that verifies the target's tokens comes from, signature
 // verification against it, and the forged tokens of the OWASP JWT tests (tampered payload,
-// stripped signature, alg none, key confusion, embedded jwk, unknown kid, foreign key).
-// Tokens never leave this module as text for reports: callers attach headers and claims only.
+// stripped signature, alg none, key confusion, embedded jwk, kid injection, another published
+// key's kid, foreign key). Tokens never leave this module as text for reports: callers attach
+// headers and claims only.
+import { createHmac } from 'node:crypto';
 import {
   SignJWT,
   base64url,
@@ -89,15 +91,45 @@ export async function verifySignature(token: string, source: KeySource): Promise
   return { ok: false, detail: `no key of the JWKS (${source.keys.map((k) => k.kid ?? '?').join(', ')}) verifies this ${alg} token` };
 }
 
+export interface PublicKeyText {
+  pem: string;
+  jwk?: JWK;
+}
+
 /** The public key as PEM, the way a confused verifier would read it: from the config or the JWKS key of the token's kid. */
-export async function publicKeyPem(source: KeySource, header: ProtectedHeaderParameters): Promise<{ pem: string; jwk?: JWK } | undefined> {
+export async function publicKeyPem(source: KeySource, header: ProtectedHeaderParameters): Promise<PublicKeyText | undefined> {
   if (source.kind === 'public-key') return { pem: source.pem };
   if (source.kind !== 'jwks') return undefined;
-  const jwk = source.keys.find((k) => k.kid && k.kid === header.kid) ?? source.keys.find((k) => k.kty === 'RSA' || k.kty === 'EC' || k.kty === 'OKP');
-  if (!jwk) return undefined;
-  const key = await importJWK(jwk, jwk.alg ?? header.alg);
-  if (key instanceof Uint8Array) return undefined;
+  const jwk = source.keys.find((k) => k.kid && k.kid === header.kid) ?? source.keys.find(isPublicKey);
+  return jwk ? publishedKeyText(jwk, header.alg) : undefined;
+}
+
+const isPublicKey = (jwk: JWK) => jwk.kty === 'RSA' || jwk.kty === 'EC' || jwk.kty === 'OKP';
+
+/** A published JWK and its PEM, the bytes a verifier that mistakes key text for an HMAC secret would use. */
+export async function publishedKeyText(jwk: JWK, fallbackAlg: string | undefined): Promise<PublicKeyText | undefined> {
+  if (!isPublicKey(jwk)) return undefined;
+  const key = await importJWK(jwk, jwk.alg ?? fallbackAlg).catch(() => undefined);
+  if (!key || key instanceof Uint8Array) return undefined;
   return { pem: await exportSPKI(key), jwk };
+}
+
+/** The JWKS's public keys with a kid other than the one given: keys a forged token may name instead. */
+export function otherPublishedKeys(source: KeySource, kid: string | undefined): JWK[] {
+  if (source.kind !== 'jwks') return [];
+  return source.keys.filter((k) => isPublicKey(k) && k.kid && k.kid !== kid);
+}
+
+/** The secrets a key-confusion forger tries: the public key's PEM text (with and without its final newline) and its JWK. */
+export function publicKeyAsSecrets(publicKey: PublicKeyText): { name: string; secret: Uint8Array }[] {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const pem = publicKey.pem.trim();
+  const secrets = [
+    { name: 'PEM public key', secret: bytes(`${pem}\n`) },
+    { name: 'PEM public key without its final newline', secret: bytes(pem) },
+  ];
+  if (publicKey.jwk) secrets.push({ name: 'published JWK (JSON)', secret: bytes(JSON.stringify(publicKey.jwk)) });
+  return secrets;
 }
 
 // --- forging -------------------------------------------------------------------------------
@@ -114,11 +146,15 @@ export function assemble(header: object, claims: object, signature = ''): string
   return `${encodeJson(header)}.${encodeJson(claims)}.${signature}`;
 }
 
-/** The claims with the subject changed to someone else. */
-export function tamperedClaims(claims: JWTPayload): JWTPayload {
-  const sub = String(claims.sub ?? '');
-  const other = /^\d+$/.test(sub) ? String(BigInt(sub) + 1n) : `${sub}-tampered`;
-  return { ...claims, sub: other };
+/**
+ * The claims plus one the target has no reason to read. Only a signature check can tell this
+ * payload from the signed one: a changed sub, sid or jti can be refused by a server that looks
+ * it up (the session, a token list), and a changed iat or exp by one that checks the lifetime,
+ * without the signature ever being checked.
+ */
+export const addedClaim = 'verity_added_after_signing';
+export function withAddedClaim(claims: JWTPayload): JWTPayload {
+  return { ...claims, [addedClaim]: true };
 }
 
 export interface AttackerKey {
@@ -139,6 +175,18 @@ export async function attackerKey(tokenAlg: string | undefined): Promise<Attacke
 
 export function sign(claims: JWTPayload, header: { alg: string } & Record<string, unknown>, key: CryptoKey | Uint8Array): Promise<string> {
   return new SignJWT(claims).setProtectedHeader(header as never).sign(key);
+}
+
+/**
+ * An HMAC-signed token (HS256, HS384 or HS512 from the header's alg) with any secret, the empty
+ * one included: jose, like WebCrypto, refuses a zero-length HMAC key, and what /dev/null holds is
+ * exactly that.
+ */
+export function signHmac(claims: JWTPayload, header: { alg: string } & Record<string, unknown>, secret: Uint8Array | string): string {
+  const bits = /^HS(256|384|512)$/.exec(header.alg)?.[1];
+  if (!bits) throw new Error(`signHmac signs HS256, HS384 or HS512, not ${header.alg}`);
+  const input = `${encodeJson(header)}.${encodeJson(claims)}`;
+  return `${input}.${createHmac(`sha${bits}`, secret).update(input).digest('base64url')}`;
 }
 
 export function headerOf(token: string): ProtectedHeaderParameters {

@@ -4,6 +4,7 @@
 import { expect, test, type Page, type Request, type Response } from '@playwright/test';
 import { decodeJwt } from 'jose';
 import type { Verity } from '../fixtures.ts';
+import type { AuthApi } from './auth-api.ts';
 import type { Pages } from '../pages/index.ts';
 
 /** The localStorage key under which the SPA keeps a token ('access' or 'refresh'), per the profile. */
@@ -34,14 +35,16 @@ export function tampered(token: string): string {
 
 /**
  * Replaces the page's access token with a tampered copy, where the app keeps it, so the server
- * refuses the page's next call (401) while the refresh token stays as it was.
+ * refuses the page's next call (401) while the refresh token stays as it was. When the profile
+ * names a protected endpoint, the server is asked first whether it refuses the copy: one that
+ * checks no signature accepts it, and the journey would then fail without saying why.
  */
-export async function makeServerRefuseAccessToken(page: Page, verity: Verity): Promise<void> {
-  const auth = verity.app.auth!;
+export async function makeServerRefuseAccessToken(page: Page, verity: Verity, auth: AuthApi): Promise<void> {
+  const settings = verity.app.auth!;
   const before = await pageAccessToken(page, verity);
   if (verity.transport === 'cookie') {
-    const cookie = (await page.context().cookies()).find((c) => c.name === auth.accessCookie);
-    expect(cookie, `the browser holds the access cookie ${auth.accessCookie}`).toBeDefined();
+    const cookie = (await page.context().cookies()).find((c) => c.name === settings.accessCookie);
+    expect(cookie, `the browser holds the access cookie ${settings.accessCookie}`).toBeDefined();
     await page.context().addCookies([{ ...cookie!, value: tampered(cookie!.value) }]);
   } else {
     const key = storageKeyFor(verity, 'access');
@@ -52,6 +55,14 @@ export async function makeServerRefuseAccessToken(page: Page, verity: Verity): P
   }
   const after = await pageAccessToken(page, verity);
   expect(after !== undefined && after !== before, 'the page now holds a different access token').toBe(true);
+  const me = verity.app.api.me?.path;
+  if (me) {
+    const response = await auth.getWithToken(me, after);
+    expect(
+      response.status(),
+      `GET ${me} with the page's access token, its signature changed, must get 401: a server that accepts it checks no signature, and the page cannot be made to refresh`,
+    ).toBe(401);
+  }
 }
 
 /** The server-side session a token names (the profile's session claim), if it is a JWT that names one. */

@@ -12,7 +12,7 @@ const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
 // Each test starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
 
-test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ page, verity, account, session, db, browserErrors }) => {
+test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
   // The page's first call with the refused token is answered 401 before the refresh.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
@@ -33,7 +33,7 @@ test('A refused access token is refreshed once, the request retried, and the pag
     });
   }
   await test.step(`Make the server refuse the page's access token (a tampered copy, where the app keeps it: ${verity.transport})`, async () => {
-    await makeServerRefuseAccessToken(page, verity);
+    await makeServerRefuseAccessToken(page, verity, auth);
   });
   const refreshes = watchPath(page, settings.refreshPath);
   await expectProfileThroughOneRefresh(pages, refreshes, settings.refreshPath, account.email);
@@ -70,7 +70,7 @@ test('When the refresh token has been revoked, the page ends on the sign-in page
     expect(response.status(), `POST ${settings.refreshPath} with the session's refresh token`).toBe(200);
   });
   await test.step(`Make the server refuse the page's access token (a tampered copy, where the app keeps it: ${verity.transport})`, async () => {
-    await makeServerRefuseAccessToken(page, verity);
+    await makeServerRefuseAccessToken(page, verity, auth);
   });
   const refreshes = watchPath(page, settings.refreshPath);
   await test.step('Go to the Profile page through the navigation: the sign-in page is shown', async () => {

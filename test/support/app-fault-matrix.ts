@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { faults, type Demo, type FaultName } from '../../demo-app/src/index.ts';
-import { startTarget } from './target.ts';
+import { leaksIn } from './secret-scan.ts';
+import { adminQuery, startTarget, testAccounts } from './target.ts';
 import { testOutcomes, verify, type TestOutcome } from './verify-run.ts';
 
 /** The checks, by the titles the report gives them. */
@@ -17,7 +18,8 @@ const check = {
   algNone: 'A token declaring alg none is refused, whatever the letter case',
   keyConfusion: 'A token signed with HS256 using the public key as HMAC secret is refused (key confusion)',
   embeddedJwk: 'A token carrying its own key in an embedded jwk header is refused',
-  unknownKid: 'A token naming an unknown kid is refused',
+  kidPathTraversal: "A token whose kid is a file path and whose HMAC secret is that file's known content is refused (kid path traversal)",
+  anotherPublishedKid: 'A token naming another key the target publishes is refused',
   foreignKey: 'A token signed by a foreign key under the real kid is refused',
   // API: sign-in, refresh, authorization, endpoints
   sameAnswer: 'Unknown email and wrong password get the same answer',
@@ -50,7 +52,7 @@ const check = {
 } as const;
 type Check = (typeof check)[keyof typeof check];
 
-const tokenNegatives: Check[] = [check.tamperedPayload, check.strippedSignature, check.algNone, check.keyConfusion, check.embeddedJwk, check.unknownKid, check.foreignKey];
+const tokenNegatives: Check[] = [check.tamperedPayload, check.strippedSignature, check.algNone, check.keyConfusion, check.embeddedJwk, check.kidPathTraversal, check.anotherPublishedKid, check.foreignKey];
 const signedInPages: Check[] = [check.dashboard, check.profile, check.conversations, check.analytics, check.othersConversation, check.ownOrigin, check.webVitals];
 /** Every UI journey but the smoke test (check.signIn): they do not run when it fails. */
 const uiJourneys: Check[] = [
@@ -72,6 +74,14 @@ interface Expectation {
 /** Per application fault of the demo's catalog (the first test checks that every one has a row). */
 export const expectations: Record<string, Expectation> = {
   'foreign-signing-key': { transportSensitive: true, fails: [check.tokenClaims], names: /signature|JWKS/i },
+  // Every forged token carries genuine claims, so a server that checks no signature takes them
+  // all; the refresh journeys make the server refuse the page's token by changing its signature.
+  'signature-unchecked': {
+    transportSensitive: true,
+    fails: [...tokenNegatives, check.refreshRetry, check.revokedRefresh],
+    names: /must get 401/,
+  },
+  'kid-read-as-path': { fails: [check.kidPathTraversal, check.anotherPublishedKid], names: /kid .* must get 401/ },
   'refresh-500': {
     fails: [check.refreshRotation, check.refreshReuse, check.refreshRows, check.refreshRetry, check.realExpiry, check.revokedRefresh, check.appLog],
     names: /refresh/i,
@@ -145,14 +155,14 @@ export function describeFaultMatrix(authMode: 'bearer' | 'cookie', faultNames: F
       await demo?.stop();
     });
 
-    async function verifyDemo() {
+    async function verifyDemo(trace: 'on' | 'off' = 'off') {
       const run = await verify({
         BASE_URL: demo.baseURL,
         DATABASE_URL: demo.verifierDatabaseURL,
         VERITY_ACCESS_TTL_SECONDS: String(accessTtlSeconds),
         VERITY_APP_LOG_FILE: demo.appLogFile,
         VERITY_API_BUDGET_MS: String(apiBudgetMs),
-        VERITY_TRACE: 'off',
+        VERITY_TRACE: trace,
       });
       assert.ok(run.runDir, `a report was written:\n${run.stdout}${run.stderr}`);
       return { ...run, outcomes: testOutcomes(run.runDir) };
@@ -177,8 +187,16 @@ export function describeFaultMatrix(authMode: 'bearer' | 'cookie', faultNames: F
     }
 
     if (options.healthy || isolated) {
-      it('healthy demo: every check passes, the expiry journey and the log check included, exit 0', async () => {
-        expectAllGreen(await verifyDemo());
+      it(`healthy demo: every check passes, the expiry journey and the log check included, exit 0; traces on, no password or issued ${authMode === 'cookie' ? 'cookie' : 'token'} in reports/`, async () => {
+        const run = await verifyDemo('on');
+        expectAllGreen(run);
+        // Every token this demo issued, found by the hash it keeps of each refresh token (in the cookie transport, the cookies' values).
+        const issued = await adminQuery<{ token_hash: string }>(demo, 'SELECT token_hash FROM auth_tokens');
+        const secrets = [
+          ...testAccounts.map((a) => ({ what: `${a.email}'s password`, value: a.password })),
+          { what: 'the database password', value: decodeURIComponent(new URL(demo.verifierDatabaseURL).password) },
+        ];
+        assert.deepEqual(leaksIn(run.runDir!, secrets, new Set(issued.map((t) => t.token_hash))), []);
       });
     }
 

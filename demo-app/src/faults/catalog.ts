@@ -131,8 +131,10 @@ export const faults = [
   sqlFault('missing-extension', 'the amcheck extension is not installed', 'DROP EXTENSION amcheck;'),
   sqlFault('collation-version-mismatch', "the database's recorded collation version differs from the library's (restored onto another OS)",
     `UPDATE pg_database SET datcollversion = '0.0' WHERE datname = current_database();`),
-  sqlFault('statistics-lost', 'planner statistics are gone: no table has been analyzed since the restore',
-    `SELECT pg_stat_reset(); SELECT pg_stat_reset_shared('io');`),
+  // As a restore without statistics leaves it: the planner's statistics themselves are gone, and
+  // so is any record of an ANALYZE (a superuser may delete catalog rows; DDL it may not).
+  sqlFault('statistics-lost', 'planner statistics are gone (pg_statistic is empty) and no table has been analyzed since the restore',
+    `SELECT pg_stat_reset(); SELECT pg_stat_reset_shared('io'); DELETE FROM pg_statistic; DELETE FROM pg_statistic_ext_data;`),
 
   // --- database: live processes holding resources ---
   { name: 'long-transaction', layer: 'database', kind: 'holder', symptom: 'a client holds a transaction open (idle in transaction) indefinitely',
@@ -204,6 +206,10 @@ export const faults = [
 
   // --- application ---
   appFault('foreign-signing-key', 'foreign-signing-key', 'access tokens are signed with a key that is not in the published JWKS'),
+  appFault('signature-unchecked', 'signature-unchecked',
+    'access tokens are decoded, never verified: only their claims and session are checked, so a tampered or forged token is accepted'),
+  appFault('kid-read-as-path', 'kid-read-as-path',
+    "a kid other than the signing key's is read as a file under the keys folder and its bytes used as the key, with the token's alg"),
   appFault('refresh-500', 'refresh-500', 'POST /api/v1/auth/refresh answers 500'),
   appFault('users-me-500', 'users-me-500', 'GET /api/v1/users/me answers 500'),
   appFault('endpoint-without-auth', 'endpoint-without-auth', 'GET /api/v1/oauth/providers answers 200 without a token'),

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { ServerOptions } from './options.ts';
-import { TokenService, newSigningKey } from './tokens.ts';
+import { TokenService, newSigningKey, writePublicKeys } from './tokens.ts';
 import { authRoutes } from './routes/auth.ts';
 import { apiRoutes } from './routes/api.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -55,10 +55,13 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   db.on('error', (err) => app.log.warn({ err: err.message }, 'idle database connection lost'));
 
   const published = await newSigningKey();
+  const next = await newSigningKey();
   const rogue = await newSigningKey();
+  await writePublicKeys(options.keysDir, [published, next]);
   const tokens = new TokenService(
-    { published, signing: () => (options.faults.has('foreign-signing-key') ? rogue : published) },
+    { published, next, keysDir: options.keysDir, signing: () => (options.faults.has('foreign-signing-key') ? rogue : published) },
     options,
+    () => ({ signatureUnchecked: options.faults.has('signature-unchecked'), kidReadAsPath: options.faults.has('kid-read-as-path') }),
   );
 
   const ctx: AppContext = {

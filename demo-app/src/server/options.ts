@@ -4,6 +4,8 @@ export type AuthMode = 'bearer' | 'cookie';
 
 export const appFaultNames = [
   'foreign-signing-key',
+  'signature-unchecked',
+  'kid-read-as-path',
   'refresh-500',
   'users-me-500',
   'endpoint-without-auth',
@@ -28,6 +30,8 @@ export interface ServerOptions {
   refreshTtlSeconds: number;
   issuer: string;
   audience: string;
+  /** Where the server keeps its published public keys: one PEM file per key, named by its kid. */
+  keysDir: string;
   /** Structured JSON log (pino) of every request. */
   logFile: string;
   /** The built SPA (index.html and assets). */

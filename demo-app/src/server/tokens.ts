@@ -1,7 +1,23 @@
-// Access tokens are RS256 JWTs whose public key is published as a JWKS. Refresh tokens are
-// opaque random strings, stored only as SHA-256 hashes.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+// Access tokens are RS256 JWTs whose public keys are published as a JWKS: the key that signs
+// today and the next one, published ahead of a rotation so verifiers already know it. A token is
+// verified with the key its kid names. Refresh tokens are opaque random strings, stored only as
+// SHA-256 hashes.
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  SignJWT,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  importSPKI,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 
 export interface SigningKey {
   kid: string;
@@ -17,19 +33,44 @@ export async function newSigningKey(): Promise<SigningKey> {
   return { kid, privateKey, publicKey, publicJwk };
 }
 
+/** Writes each key's public PEM to the keys folder, in a file named by its kid. */
+export async function writePublicKeys(keysDir: string, keys: SigningKey[]): Promise<void> {
+  mkdirSync(keysDir, { recursive: true });
+  for (const key of keys) writeFileSync(path.join(keysDir, key.kid), `${await exportSPKI(key.publicKey)}\n`);
+}
+
 export interface AccessClaims extends JWTPayload {
   sub: string;
   sid: string;
 }
 
+/** The ways verification can be broken on purpose (app faults of the catalog). */
+export interface VerificationFlaws {
+  /** Decode the token and check its claims, never its signature. */
+  signatureUnchecked: boolean;
+  /** A kid other than the signing key's is read as a file under the keys folder, its bytes the key. */
+  kidReadAsPath: boolean;
+}
+
+const requiredClaims = ['sub', 'sid', 'exp', 'iat', 'jti'] as const;
+
 export class TokenService {
   constructor(
-    private readonly keys: { published: SigningKey; signing: () => SigningKey },
+    private readonly keys: {
+      /** The key that signs access tokens (another, unpublished one under the foreign-signing-key fault). */
+      signing: () => SigningKey;
+      /** Published ahead of a rotation; signs nothing yet. */
+      next: SigningKey;
+      /** Published, and what signs unless a fault says otherwise. */
+      published: SigningKey;
+      keysDir: string;
+    },
     private readonly settings: { issuer: string; audience: string; accessTtlSeconds: number },
+    private readonly flaws: () => VerificationFlaws,
   ) {}
 
   jwks(): { keys: JWK[] } {
-    return { keys: [this.keys.published.publicJwk] };
+    return { keys: [this.keys.published.publicJwk, this.keys.next.publicJwk] };
   }
 
   async issueAccess(userId: string, sessionId: string): Promise<string> {
@@ -47,16 +88,52 @@ export class TokenService {
       .sign(key.privateKey);
   }
 
-  /** Throws on a bad signature, algorithm, issuer, audience, expiry or missing claims. */
+  /** Throws on a bad signature, algorithm, kid, issuer, audience, expiry or missing claims. */
   async verifyAccess(token: string): Promise<AccessClaims> {
-    const key = this.keys.signing();
-    const { payload, protectedHeader } = await jwtVerify(token, key.publicKey, {
+    const flaws = this.flaws();
+    if (flaws.signatureUnchecked) return this.checkedClaims(decodeJwt(token));
+    const { kid, alg } = decodeProtectedHeader(token);
+    const signing = this.keys.signing();
+    if (flaws.kidReadAsPath && kid !== undefined && kid !== signing.kid) return this.verifyWithKeyFile(token, kid, alg ?? '');
+    // The kid chooses the key, among the keys this server trusts: the one it signs with and the next one.
+    const key = [signing, this.keys.next].find((k) => k.kid === kid);
+    if (!key) throw new Error('unknown kid');
+    const { payload } = await jwtVerify(token, key.publicKey, {
       algorithms: ['RS256'],
       issuer: this.settings.issuer,
       audience: this.settings.audience,
-      requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
+      requiredClaims: [...requiredClaims],
     });
-    if (protectedHeader.kid !== key.kid) throw new Error('unknown kid');
+    return payload as AccessClaims;
+  }
+
+  /**
+   * The kid-read-as-path fault: the key is whatever file the kid names under the keys folder, used
+   * with the token's own alg. "../../dev/null" names an empty HMAC secret; the next key's kid names
+   * its public PEM, which then works as an HMAC secret too.
+   */
+  private async verifyWithKeyFile(token: string, kid: string, alg: string): Promise<AccessClaims> {
+    const keyBytes = readFileSync(path.join(this.keys.keysDir, kid));
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const hmac = /^HS(256|384|512)$/.exec(alg);
+    if (hmac) {
+      // node:crypto, unlike WebCrypto, takes an empty HMAC key.
+      const expected = createHmac(`sha${hmac[1]}`, keyBytes).update(`${header}.${payload}`).digest();
+      const given = Buffer.from(signature, 'base64url');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('signature verification failed');
+    } else {
+      await jwtVerify(token, await importSPKI(keyBytes.toString('utf8'), alg), { algorithms: [alg] });
+    }
+    return this.checkedClaims(decodeJwt(token));
+  }
+
+  /** What jwtVerify checks besides the signature: issuer, audience, expiry, required claims. */
+  private checkedClaims(payload: JWTPayload): AccessClaims {
+    for (const claim of requiredClaims) if (payload[claim] === undefined) throw new Error(`missing ${claim}`);
+    if (payload.iss !== this.settings.issuer) throw new Error('unexpected iss');
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audiences.includes(this.settings.audience)) throw new Error('unexpected aud');
+    if (typeof payload.exp !== 'number' || payload.exp <= Date.now() / 1000) throw new Error('expired');
     return payload as AccessClaims;
   }
 }
