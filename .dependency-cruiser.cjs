@@ -62,6 +62,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     doNotFollow: { path: ['node_modules', '^demo-app/'] },
     exclude: { path: ['node_modules', '^reports/', '^demo-app/web/'] },
-    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] },
+    // Packages that are ESM only, or expose subpaths through "exports" (@allurereport/*, allure-js-commons/sdk/…).
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'], exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
   },
 };

@@ -1,8 +1,8 @@
-// The Allure 3 report `npm run verify` generates: grouped the way a release manager reads it,
-// epic (Database, API, UI) → feature.
-import { defineConfig } from 'allure';
-
-export default defineConfig({
+// The Allure 3 report `npm run verify` builds (run/report.ts): grouped the way a release manager
+// reads it, epic (Database, API, UI) → feature. A plain object, not defineConfig() from 'allure':
+// importing that package runs its command line. `npx allure open <report>` reads this file too.
+/** @type {import('allure').AllureConfig} */
+export default {
   name: 'Verity',
   plugins: {
     awesome: {
@@ -19,4 +19,4 @@ export default defineConfig({
       { name: 'Target failed verification', matchers: { statuses: ['failed', 'broken'] } },
     ],
   },
-});
+};

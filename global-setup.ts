@@ -6,9 +6,9 @@ import { existsSync, statSync } from 'node:fs';
 import { probes } from './db-probes/index.ts';
 import { runProbes } from './db-probes/runner.ts';
 import { prepareRun, type PreparedRun } from './run/prepare.ts';
-import { browserOrWhyNot } from './src/browser.ts';
+import { browserOrWhyNot, browserVersion } from './src/browser.ts';
 import { currentConfig, ensureRunIdentity } from './src/config.ts';
-import { waitForHealth } from './src/health.ts';
+import { appVersion, waitForHealth } from './src/health.ts';
 import { writeRunState, type RunState } from './src/run-state.ts';
 
 export default async function globalSetup() {
@@ -22,12 +22,14 @@ export default async function globalSetup() {
     secretNames: [],
     browser: browserOrWhyNot(config.browser),
   };
+  if (!('missing' in state.browser)) state.browserVersion = browserVersion(state.browser);
   let run: PreparedRun | undefined;
   try {
     run = await prepareRun(config);
     const { target, profile } = run;
     Object.assign(state, { target, secrets: run.secrets, secretNames: run.secretNames });
     if (target.baseURL) state.health = await waitForHealth(new URL(profile.app.healthPath, target.baseURL).href, config.budgets.healthTimeoutMs);
+    if (target.baseURL && state.health?.ok && profile.app.version) state.appVersion = await appVersion(target.baseURL, profile.app.version);
     if (target.databaseURL) state.probes = await runProbes({ databaseURL: target.databaseURL, config, profile, probes });
     else state.probesNotRun = 'DATABASE_URL is not set: the database checks did not run';
     if (target.appLogFile && existsSync(target.appLogFile)) state.appLogOffset = statSync(target.appLogFile).size;

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { browserOrWhyNot, closedNetworkArgs } from './src/browser.ts';
 import { currentConfig, runDirOf } from './src/config.ts';
-import { displayURL } from './src/redact.ts';
 
 const config = currentConfig();
 const runDir = runDirOf(config);
@@ -40,12 +39,6 @@ export default defineConfig({
         resultsDir: path.join(runDir, 'allure-results'),
         detail: true,
         suiteTitle: false,
-        environmentInfo: {
-          Target: config.target.kind === 'embedded' ? 'embedded demo' : config.target.baseURL ? displayURL(config.target.baseURL) : 'database only',
-          Profile: config.profile,
-          Environment: config.envName ?? '(default)',
-          Node: process.version,
-        },
       },
     ],
     ['html', { outputFolder: path.join(runDir, 'playwright-report'), open: 'never' }],

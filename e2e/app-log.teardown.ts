@@ -44,7 +44,7 @@ function summarize(line: string, requests: Map<string, string>): string {
   return [entry.msg, entry.err?.message, request && `(${request})`].filter(Boolean).join(': ').slice(0, 300) || line.slice(0, 300);
 }
 
-test('No errors in the application log during the run', labels({ epic: 'API', feature: 'Application log', severity: 'critical' }), async ({ verity }) => {
+test('No errors in the application log during the run', labels({ layer: 'api', smoke: true, epic: 'API', feature: 'Application log', severity: 'critical' }), async ({ verity }) => {
   const file = verity.state?.target.appLogFile;
   test.skip(!file, 'no log file is known for this target: set VERITY_APP_LOG_FILE or the profile\'s app.logFile');
   test.skip(!existsSync(file!), `the log file ${file} does not exist`);

@@ -15,7 +15,7 @@ function findingsTable(findings: Finding[]): string {
 }
 
 for (const probe of probes) {
-  const details = labels({ epic: 'Database', feature: probe.group, story: probe.title, severity: allureSeverity[probe.severity] });
+  const details = labels({ layer: 'db', smoke: true, epic: 'Database', feature: probe.group, story: probe.title, severity: allureSeverity[probe.severity] });
   test(probe.title, details, async ({ verity }) => {
     await allure.label('probe', probe.id);
     await allure.description(`${probe.what}\n\nWhy it matters: ${probe.why}`);

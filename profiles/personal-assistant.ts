@@ -59,6 +59,7 @@ export default defineProfile({
   },
   app: {
     healthPath: '/health',
+    version: { path: '/api/v1/info', field: 'version' },
     publicPaths: ['/api/v1/info', '/docs'],
     openApiPath: '/openapi.json',
     auth: {

@@ -1,11 +1,11 @@
 // npm run probe [-- --env NAME] [-- --json]
-// The database checks alone: a console table (or JSON), and the same exit codes as verify.
+// The database checks alone: a console table (or JSON), and the same verdict and exit codes as verify.
 // DATABASE_URL alone is enough; with nothing configured, the embedded default is checked.
 import { probes } from '../db-probes/index.ts';
 import { runProbes } from '../db-probes/runner.ts';
 import type { ProbeOutcome, ProbeRun } from '../src/findings.ts';
 import { Redactor } from '../src/redact.ts';
-import { verdictOf } from '../src/verdict.ts';
+import { verdictOf, type Verdict } from '../src/verdict.ts';
 import { loadConfigOrExplain, parseEnvArgument, runCommand } from './cli.ts';
 import { prepareRun } from './prepare.ts';
 
@@ -21,9 +21,10 @@ async function main(argv: string[]): Promise<number> {
   const run = await prepareRun(config);
   try {
     const result = await runProbes({ databaseURL: run.target.databaseURL!, config, profile: run.profile, probes });
+    const verdict = verdictOf({ probes: result, failedJourneys: [], unobserved: result.unreachable ? [result.unreachable] : [] });
     const redactor = new Redactor(run.secrets, run.secretNames);
-    console.log(redactor.scrub(json ? JSON.stringify(result, null, 2) : table(result)));
-    return verdictOf({ probes: result, failedJourneys: [], unobserved: result.unreachable ? [result.unreachable] : [] }).exitCode;
+    console.log(redactor.scrub(json ? JSON.stringify(result, null, 2) : table(result, verdict)));
+    return verdict.exitCode;
   } finally {
     await run.stop();
   }
@@ -31,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
 
 const mark: Record<ProbeOutcome['status'], string> = { passed: 'PASS', failed: 'FAIL', broken: 'BROKEN', skipped: 'SKIP' };
 
-function table(run: ProbeRun): string {
+function table(run: ProbeRun, verdict: Verdict): string {
   const rows = run.outcomes.map((o) => {
     const blocking = o.findings.filter((f) => f.severity === 'critical' || f.severity === 'major');
     const warnings = o.findings.length - blocking.length;
@@ -44,6 +45,7 @@ function table(run: ProbeRun): string {
   const count = (status: ProbeOutcome['status']) => run.outcomes.filter((o) => o.status === status).length;
   lines.push('', run.unreachable ? `Verity cannot reach the database: ${run.unreachable}` : '');
   const broken = count('broken') ? `, ${count('broken')} not fully observed` : '';
+  lines.push(`Verdict: ${verdict.headline} (exit ${verdict.exitCode})`);
   lines.push(`${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped${broken}`);
   return lines.join('\n');
 }

@@ -1,12 +1,14 @@
-// The one screen a release manager reads after `npm run verify`: per layer passed / failed /
-// skipped, the worst database findings, each failed journey with the first line of why, what
-// Verity could not observe, the report's path, and the exit code that goes with it all.
+// What a release manager reads after `npm run verify`, on the console (summary.txt) and as
+// summary.md: the verdict, per layer passed / failed / skipped, the worst database findings, each
+// failed journey with the first line of why, warnings, what Verity could not observe, what changed
+// since the previous run on the same target, and the report's path.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config.ts';
-import { displayURL, type Redactor } from '../src/redact.ts';
+import { displayURL } from '../src/redact.ts';
 import type { RunState } from '../src/run-state.ts';
-import { verdictOf } from '../src/verdict.ts';
+import { verdictOf, type Verdict } from '../src/verdict.ts';
+import type { Changes } from './report.ts';
 
 interface LayerCounts {
   passed: number;
@@ -47,20 +49,12 @@ export function readResults(file: string): { layers: Record<string, LayerCounts>
   return { layers, failures };
 }
 
-export interface SummaryInput {
-  config: Config;
-  state: RunState | undefined;
-  layers: Record<string, LayerCounts>;
-  failures: FailedCheck[];
-  runDir: string;
-  allureOk: boolean;
-  playwrightExit: number;
-  redactor: Redactor;
-}
+/** Playwright projects, by the layer a reader knows them as. */
+const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', 'ui-smoke': 'UI', ui: 'UI' };
+const layerOrder = ['Setup', 'Database', 'API', 'UI'];
 
-/** The one screen a release manager reads, and the exit code that goes with it. */
-export function summarize({ config, state, layers, failures, runDir, allureOk, playwrightExit, redactor }: SummaryInput) {
-  const lines: string[] = [];
+/** The verdict of a verify run, from what global setup learnt and what Playwright reported. */
+export function judge(state: RunState | undefined, failures: FailedCheck[], playwrightExit: number): Verdict {
   const infrastructure: string[] = [];
   if (!state) infrastructure.push('global setup did not run (see the output above)');
   if (state?.setupError) infrastructure.push(`setup failed: ${state.setupError.message}`);
@@ -69,57 +63,130 @@ export function summarize({ config, state, layers, failures, runDir, allureOk, p
     infrastructure.push(`Verity cannot reach the database: ${state.probes.unreachable}`);
   }
   if (state && 'missing' in state.browser && state.browser.missing) infrastructure.push(`no browser: ${state.browser.missing}`);
+  if (playwrightExit !== 0 && !failures.length) infrastructure.push(`Playwright ended with exit ${playwrightExit} and no failed test (see the output above)`);
+  // The database's failures are the probes' own outcomes, counted whichever Playwright projects ran (e.g. --project=api).
+  const failedJourneys = failures.filter((f) => f.project !== 'database').map((f) => f.title);
+  return verdictOf({ probes: state?.probes, failedJourneys, unobserved: infrastructure });
+}
 
+export interface SummaryInput {
+  config: Config;
+  state: RunState | undefined;
+  layers: Record<string, LayerCounts>;
+  failures: FailedCheck[];
+  verdict: Verdict;
+  changes?: Changes;
+  runDir: string;
+  /** The Allure report's index.html, or why there is none. */
+  report: { path: string } | { failed: string };
+}
+
+interface Summary {
+  target: string;
+  byLayer: [string, LayerCounts][];
+  total: LayerCounts;
+  worst: { severity: string; probe: string; message: string }[];
+  journeyFailures: FailedCheck[];
+  notes: string[];
+}
+
+function collect({ config, state, layers, failures }: SummaryInput): Summary {
   const baseURL = state?.target.baseURL ?? config.target.baseURL;
-  const target = baseURL ? displayURL(baseURL) : '(no BASE_URL)';
-  lines.push('', `Verity — ${state?.target.kind === 'embedded' ? 'embedded demo' : target}${config.envName ? ` (env ${config.envName})` : ''}`);
+  const target = (state?.target.kind ?? config.target.kind) === 'embedded' ? 'embedded demo' : baseURL ? displayURL(baseURL) : '(no BASE_URL)';
   const total: LayerCounts = { passed: 0, failed: 0, skipped: 0 };
-  // Playwright projects, by the layer a reader knows them as.
-  const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', 'ui-smoke': 'UI', ui: 'UI' };
   const byLayer: Record<string, LayerCounts> = {};
   for (const [project, l] of Object.entries(layers)) {
     const layer = (byLayer[layerOf[project] ?? project] ??= { passed: 0, failed: 0, skipped: 0 });
-    layer.passed += l.passed;
-    layer.failed += l.failed;
-    layer.skipped += l.skipped;
-    total.passed += l.passed;
-    total.failed += l.failed;
-    total.skipped += l.skipped;
+    for (const key of ['passed', 'failed', 'skipped'] as const) {
+      layer[key] += l[key];
+      total[key] += l[key];
+    }
   }
-  for (const label of ['Setup', 'Database', 'API', 'UI', ...Object.keys(byLayer).filter((k) => !['Setup', 'Database', 'API', 'UI'].includes(k))]) {
-    const l = byLayer[label] ?? { passed: 0, failed: 0, skipped: 0 };
-    lines.push(`  ${label.padEnd(9)} ${String(l.passed).padStart(3)} passed  ${String(l.failed).padStart(3)} failed  ${String(l.skipped).padStart(3)} skipped`);
-  }
+  const labels = [...layerOrder, ...Object.keys(byLayer).filter((k) => !layerOrder.includes(k))];
   const worst = (state?.probes?.outcomes ?? [])
     .flatMap((o) => o.findings.map((f) => ({ ...f, probe: o.id })))
     .filter((f) => f.severity === 'critical' || f.severity === 'major')
     .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
-  if (state?.health && !state.health.ok) lines.push('', `  Target health: ${state.health.detail}`);
-  if (state?.probes && !state.probes.gate.open) lines.push(`  Journeys skipped: ${state.probes.gate.reason}`);
-  if (failures.some((f) => f.project === 'ui-smoke')) lines.push('  UI journeys not run: the UI smoke test (signing in through the pages) failed');
-  if (worst.length) {
+  const notes: string[] = [];
+  if (state?.health && !state.health.ok) notes.push(`Target health: ${state.health.detail}`);
+  if (state?.probes && !state.probes.gate.open) notes.push(`Journeys skipped: ${state.probes.gate.reason}`);
+  if (failures.some((f) => f.project === 'ui-smoke')) notes.push('UI journeys not run: the UI smoke test (signing in through the pages) failed');
+  return {
+    target: `${target}${config.envName ? ` (env ${config.envName})` : ''}`,
+    byLayer: labels.map((label) => [label, byLayer[label] ?? { passed: 0, failed: 0, skipped: 0 }]),
+    total,
+    worst,
+    // The database's failures are its worst findings; these are the journeys'.
+    journeyFailures: failures.filter((f) => f.project !== 'database'),
+    notes,
+  };
+}
+
+function changeLines(changes: Changes | undefined): string[] {
+  if (!changes) return [];
+  if (!changes.since) return ['First run on this target and profile: nothing to compare with yet.'];
+  const lines = [`Since the previous run (${changes.since.toISOString()}): ${changes.newFailures.length} new failures, ${changes.fixed.length} fixed, ${changes.stillFailing.length} still failing.`];
+  for (const name of changes.newFailures.slice(0, 10)) lines.push(`new failure: ${name}`);
+  for (const name of changes.fixed.slice(0, 10)) lines.push(`fixed: ${name}`);
+  for (const { name, runsInARow } of changes.stillFailing.slice(0, 10)) lines.push(`still failing (${runsInARow} runs in a row): ${name}`);
+  return lines;
+}
+
+/** The one screen printed after a run, and summary.txt. */
+export function summaryText(input: SummaryInput): string {
+  const { verdict, report } = input;
+  const s = collect(input);
+  const lines = ['', `Verity — ${s.target}`];
+  for (const [label, l] of s.byLayer) lines.push(`  ${label.padEnd(9)} ${String(l.passed).padStart(3)} passed  ${String(l.failed).padStart(3)} failed  ${String(l.skipped).padStart(3)} skipped`);
+  if (s.notes.length) lines.push('', ...s.notes.map((n) => `  ${n}`));
+  if (s.worst.length) {
     lines.push('', '  Worst findings:');
-    for (const f of worst.slice(0, 8)) lines.push(`    [${f.severity}] ${f.probe}: ${f.message}`);
-    if (worst.length > 8) lines.push(`    … and ${worst.length - 8} more in the report`);
+    for (const f of s.worst.slice(0, 8)) lines.push(`    [${f.severity}] ${f.probe}: ${f.message}`);
+    if (s.worst.length > 8) lines.push(`    … and ${s.worst.length - 8} more in the report`);
   }
-  // The database's failures are its worst findings above; these are the journeys'.
-  const journeyFailures = failures.filter((f) => f.project !== 'database');
-  if (journeyFailures.length) {
+  if (s.journeyFailures.length) {
     lines.push('', '  Failed checks:');
-    for (const f of journeyFailures.slice(0, 12)) lines.push(`    [${layerOf[f.project] ?? f.project}] ${f.title}`, `        ${f.reason.slice(0, 160)}`);
-    if (journeyFailures.length > 12) lines.push(`    … and ${journeyFailures.length - 12} more in the report`);
+    for (const f of s.journeyFailures.slice(0, 12)) lines.push(`    [${layerOf[f.project] ?? f.project}] ${f.title}`, `        ${f.reason.slice(0, 160)}`);
+    if (s.journeyFailures.length > 12) lines.push(`    … and ${s.journeyFailures.length - 12} more in the report`);
   }
-  if (playwrightExit !== 0 && total.failed === 0) infrastructure.push(`Playwright ended with exit ${playwrightExit} and no failed test (see the output above)`);
-  // The probes' own outcomes count, whichever Playwright projects ran (e.g. --project=api).
-  const verdict = verdictOf({ probes: state?.probes, failedJourneys: journeyFailures.map((f) => f.title), unobserved: infrastructure });
+  if (verdict.warnings.length) {
+    lines.push('', '  Warnings:');
+    for (const w of verdict.warnings.slice(0, 8)) lines.push(`    ${w}`);
+    if (verdict.warnings.length > 8) lines.push(`    … and ${verdict.warnings.length - 8} more in the report`);
+  }
   if (verdict.unobserved.length) {
     lines.push('', '  Verity could not observe everything:');
     for (const i of verdict.unobserved) lines.push(`    ${i}`);
   }
-  const report = path.join(runDir, 'allure-report', 'index.html');
-  lines.push('', `  Report: ${allureOk ? report : `(Allure report generation failed; Playwright report: ${path.join(runDir, 'playwright-report', 'index.html')})`}`);
-  lines.push(`  Result: ${verdict.result} (exit ${verdict.exitCode})`);
-  lines.push(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`, '');
-  return { text: redactor.scrub(lines.join('\n')), exitCode: verdict.exitCode };
+  const changes = changeLines(input.changes);
+  if (changes.length) lines.push('', ...changes.map((c, i) => (i === 0 ? `  ${c}` : `    ${c}`)));
+  lines.push('', `  Report: ${'path' in report ? report.path : `(${report.failed}; Playwright report: ${path.join(input.runDir, 'playwright-report', 'index.html')})`}`);
+  lines.push(`  Verdict: ${verdict.headline} (exit ${verdict.exitCode})`);
+  lines.push(`${s.total.passed} passed, ${s.total.failed} failed, ${s.total.skipped} skipped`, '');
+  return lines.join('\n');
 }
 
+/** summary.md: the same, for a CI job summary or a mail. */
+export function summaryMarkdown(input: SummaryInput): string {
+  const { verdict, report } = input;
+  const s = collect(input);
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const lines = [`## Verity: ${verdict.name}`, '', `**${verdict.headline}** (exit ${verdict.exitCode}) — ${cell(s.target)}`, ''];
+  lines.push('| layer | passed | failed | skipped |', '|---|---:|---:|---:|');
+  for (const [label, l] of s.byLayer) lines.push(`| ${label} | ${l.passed} | ${l.failed} | ${l.skipped} |`);
+  if (s.notes.length) lines.push('', ...s.notes.map((n) => `- ${n}`));
+  if (s.worst.length) {
+    lines.push('', '### Worst findings', '', '| severity | probe | finding |', '|---|---|---|');
+    for (const f of s.worst.slice(0, 10)) lines.push(`| ${f.severity} | ${f.probe} | ${cell(f.message)} |`);
+  }
+  if (s.journeyFailures.length) {
+    lines.push('', '### Failed checks', '', '| layer | check | why |', '|---|---|---|');
+    for (const f of s.journeyFailures.slice(0, 15)) lines.push(`| ${layerOf[f.project] ?? f.project} | ${cell(f.title)} | ${cell(f.reason.slice(0, 200))} |`);
+  }
+  if (verdict.warnings.length) lines.push('', '### Warnings', '', ...verdict.warnings.slice(0, 10).map((w) => `- ${cell(w)}`));
+  if (verdict.unobserved.length) lines.push('', '### Verity could not observe', '', ...verdict.unobserved.map((u) => `- ${cell(u)}`));
+  const changes = changeLines(input.changes);
+  if (changes.length) lines.push('', '### What changed', '', `${changes[0]}`, '', ...changes.slice(1).map((c) => `- ${cell(c)}`));
+  lines.push('', `Report: \`${'path' in report ? report.path : report.failed}\``, '');
+  return lines.join('\n');
+}

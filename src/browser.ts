@@ -1,5 +1,6 @@
 // The one place that decides which Chromium Verity drives: an explicit override, else
 // Playwright's own browser where one is installed, else Debian's /usr/bin/chromium.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
@@ -24,6 +25,14 @@ export function resolveBrowser(override: string | undefined): BrowserChoice {
   throw new BrowserMissing(
     'no browser found: install Chromium (Debian/Ubuntu: apt-get install -y chromium), run `npx playwright install chromium` where downloads work, or set VERITY_BROWSER to a Chrome/Chromium binary',
   );
+}
+
+/** What the browser says it is, e.g. "Chromium 156.0.8078.73", or undefined when it will not say. */
+export function browserVersion(choice: BrowserChoice): string | undefined {
+  const executable = choice.executablePath ?? safe(() => chromium.executablePath());
+  if (!executable) return undefined;
+  const output = safe(() => execFileSync(executable, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }));
+  return output?.match(/(Chromium|Google Chrome|Chrome)[^\d]*([\d.]+)/)?.slice(1, 3).join(' ');
 }
 
 /** The browser, or why there is none (the UI tests then skip themselves with that reason). */

@@ -95,6 +95,9 @@ const settingsSchema = z.object({
   VERITY_WORKERS: positiveInt('a worker count').default(2),
   VERITY_TRACE: z.enum(['on', 'off', 'retain-on-failure'], { message: 'expected on, off or retain-on-failure' }).default('retain-on-failure'),
   VERITY_REPORTS_DIR: z.string().min(1).default('reports'),
+  VERITY_REPORT_SINGLE_FILE: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
+  // Set by GitHub Actions: summary.md is appended to the job's summary.
+  GITHUB_STEP_SUMMARY: z.string().min(1).optional(),
 });
 
 /** Every setting's name, as .env.example documents them. */
@@ -142,6 +145,10 @@ export interface Config {
   workers: number;
   trace: 'on' | 'off' | 'retain-on-failure';
   reportsDir: string;
+  /** One self-contained report file (for mailing), instead of a folder. */
+  reportSingleFile: boolean;
+  /** Where CI collects a job summary (GitHub Actions' GITHUB_STEP_SUMMARY). */
+  stepSummaryFile?: string;
   runId?: string;
   runtimeFile?: string;
   /** Every secret value in the settings, for redaction. */
@@ -234,6 +241,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     workers: s.VERITY_WORKERS,
     trace: s.VERITY_TRACE,
     reportsDir: path.resolve(envDir, s.VERITY_REPORTS_DIR),
+    reportSingleFile: s.VERITY_REPORT_SINGLE_FILE,
+    stepSummaryFile: s.GITHUB_STEP_SUMMARY,
     runId: runtime.VERITY_RUN_ID,
     runtimeFile: runtime.VERITY_RUNTIME_FILE,
     secrets: [

@@ -55,3 +55,15 @@ function credentialsApart(target: string): { url: string; authorization: Record<
   parsed.password = '';
   return { url: parsed.toString(), authorization: { authorization: `Basic ${basic}` } };
 }
+
+/** The version the app reports at `path` (its `field`, dotted for nested ones), or undefined. */
+export async function appVersion(baseURL: string, where: { path: string; field: string }, timeoutMs = 5000): Promise<string | undefined> {
+  const { url, authorization } = credentialsApart(new URL(where.path, baseURL).href);
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json', ...authorization } });
+    const value = where.field.split('.').reduce<any>((node, key) => node?.[key], await response.json());
+    return value === undefined || value === null ? undefined : String(value);
+  } catch {
+    return undefined;
+  }
+}

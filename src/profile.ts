@@ -78,6 +78,8 @@ const pageObject = z.custom<new (page: any) => object>((v) => typeof v === 'func
 const appSchema = z.object({
   /** Answers 200 when the app and its database are up. */
   healthPath: urlPath.default('/health'),
+  /** Where the app says its version (a JSON answer's field, dotted for nested ones): shown in the report. */
+  version: z.object({ path: urlPath, field: z.string().min(1) }).optional(),
   /** Public endpoints that must answer 200: the app's info, its API docs. */
   publicPaths: z.array(urlPath).default([]),
   /** Where the app publishes its OpenAPI document; its protected GET endpoints are then checked without new code. */

@@ -23,6 +23,10 @@ export interface RunState {
   /** Why the database checks did not run (e.g. no DATABASE_URL). */
   probesNotRun?: string;
   browser: BrowserChoice | { missing: string };
+  /** What the browser says it is, e.g. "Chromium 156.0.8078.73". */
+  browserVersion?: string;
+  /** What the app says its version is, where the profile says where (app.version). */
+  appVersion?: string;
   /** Global setup itself failed: every test reports this instead of running. */
   setupError?: { message: string; infrastructure: boolean };
 }

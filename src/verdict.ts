@@ -1,11 +1,16 @@
-// The verdict of a run: one rule, from which the exit code and the summary's result line both come,
-// for `verify` and `probe` alike.
-//   2  Verity could not observe (its config, its access, an unreachable target, no browser, a probe
-//      it could not finish): until that is mended, a failure may be Verity's, not the target's.
-//   1  the target failed a check: a journey, or a probe with a critical or major finding, whether
-//      or not the Playwright project that reports the probes ran.
-//   0  every check passed.
+// The release verdict of a run: one rule, from which the exit code, the console summary,
+// summary.md and the Allure report's quality gate all come, for `verify` and `probe` alike.
+//   UNKNOWN           exit 2  Verity could not observe (its config, its access, an unreachable
+//                             target, no browser, a probe it could not finish): until that is
+//                             mended, a failure may be Verity's, not the target's.
+//   NO-GO             exit 1  the target failed a check: a journey, or a probe with a critical or
+//                             major finding, whether or not the Playwright project that reports
+//                             the probes ran.
+//   GO WITH WARNINGS  exit 0  nothing failed, but there are minor findings to read.
+//   GO                exit 0  every check passed, nothing to read.
 import type { ProbeRun } from './findings.ts';
+
+export type VerdictName = 'GO' | 'GO WITH WARNINGS' | 'NO-GO' | 'UNKNOWN';
 
 export interface Observations {
   /** The database checks, as they ran (in global setup, or in `npm run probe`). */
@@ -17,20 +22,31 @@ export interface Observations {
 }
 
 export interface Verdict {
+  name: VerdictName;
   exitCode: 0 | 1 | 2;
-  result: string;
+  /** One line a release manager reads: the verdict and why. */
+  headline: string;
   /** Every reason Verity could not observe, probes' included. */
   unobserved: string[];
-  failedProbes: string[];
+  /** What failed: probe ids, then journey titles. */
+  failures: string[];
+  /** Minor findings: "probe: message". */
+  warnings: string[];
 }
 
 export function verdictOf({ probes, failedJourneys, unobserved }: Observations): Verdict {
+  const outcomes = probes?.outcomes ?? [];
   // A database Verity could not reach at all is the caller's to judge: Verity's problem, or the
   // target's when its own health check says its database is down.
-  const probeGaps = probes?.unreachable ? [] : probes?.outcomes.filter((o) => o.status === 'broken').map((o) => `${o.id}: ${o.unobserved[0] ?? 'not fully observed'}`) ?? [];
-  const allUnobserved = [...unobserved, ...probeGaps];
-  const failedProbes = (probes?.outcomes ?? []).filter((o) => o.status === 'failed').map((o) => o.id);
-  if (allUnobserved.length) return { exitCode: 2, result: 'INCOMPLETE: Verity could not observe the target', unobserved: allUnobserved, failedProbes };
-  if (failedProbes.length || failedJourneys.length) return { exitCode: 1, result: 'NOT VERIFIED: the target failed checks', unobserved: allUnobserved, failedProbes };
-  return { exitCode: 0, result: 'VERIFIED: every check passed', unobserved: allUnobserved, failedProbes };
+  const probeGaps = probes?.unreachable ? [] : outcomes.filter((o) => o.status === 'broken').map((o) => `${o.id}: ${o.unobserved[0] ?? 'not fully observed'}`);
+  const all = {
+    unobserved: [...unobserved, ...probeGaps],
+    failures: [...outcomes.filter((o) => o.status === 'failed').map((o) => o.id), ...failedJourneys],
+    warnings: outcomes.flatMap((o) => o.findings.filter((f) => f.severity === 'minor').map((f) => `${o.id}: ${f.message}`)),
+  };
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (all.unobserved.length) return { name: 'UNKNOWN', exitCode: 2, headline: `UNKNOWN: Verity could not observe the target (${count(all.unobserved.length, 'cause')})`, ...all };
+  if (all.failures.length) return { name: 'NO-GO', exitCode: 1, headline: `NO-GO: the target failed ${count(all.failures.length, 'check')}`, ...all };
+  if (all.warnings.length) return { name: 'GO WITH WARNINGS', exitCode: 0, headline: `GO WITH WARNINGS: every check passed, ${count(all.warnings.length, 'warning')} to read`, ...all };
+  return { name: 'GO', exitCode: 0, headline: 'GO: every check passed', ...all };
 }

@@ -39,7 +39,7 @@ describe('a fresh machine: no .env, no setting at all', () => {
 
   it('npm run verify starts the embedded demo and exits 0 with a green summary and an Allure report', () => {
     assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
-    assert.match(healthy.stdout, /Result: VERIFIED: every check passed \(exit 0\)/);
+    assert.match(healthy.stdout, /Verdict: GO: every check passed \(exit 0\)/);
     assert.match(healthy.stdout, /^\d+ passed, 0 failed, 0 skipped$/m);
     assert.match(healthy.stdout, /Database\s+\d+ passed\s+0 failed/);
     assert.equal(path.dirname(runDir), path.join(healthy.cwd, 'reports'), 'reports/ of the folder it ran in');
@@ -165,7 +165,7 @@ describe('npm run verify against a configured target', () => {
     try {
       const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL }, { args: ['--project=api'] });
       assert.match(run.stdout, /\[critical\] schema-presence: Critical table users is missing/);
-      assert.match(run.stdout, /Result: NOT VERIFIED: the target failed checks \(exit 1\)/);
+      assert.match(run.stdout, /Verdict: NO-GO: the target failed 1 check \(exit 1\)/);
       assert.equal(run.status, 1, run.stdout);
     } finally {
       await demo.reset();

@@ -6,7 +6,7 @@ import { expect, test } from '../fixtures.ts';
 import { itemPath } from '../support/openapi.ts';
 import { adminAccount, qaAccounts } from '../../src/target.ts';
 
-const details = (story: string) => labels({ epic: 'Auth', feature: 'Authorization', story, severity: 'critical' });
+const details = (story: string) => labels({ layer: 'api', security: true, epic: 'Auth', feature: 'Authorization', story, severity: 'critical' });
 
 test('A QA user is refused the admin-only endpoint', details('Admin-only endpoint'), async ({ verity, mainSession, auth }) => {
   const adminOnly = verity.app.api.adminOnly;

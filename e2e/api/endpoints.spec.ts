@@ -5,7 +5,7 @@
 // and soft assertions name every endpoint that fails.
 import * as allure from 'allure-js-commons';
 import type { APIRequestContext } from '@playwright/test';
-import { labels } from '../allure-labels.ts';
+import { labels, type Labels } from '../allure-labels.ts';
 import { expect, test, type Verity } from '../fixtures.ts';
 import type { Session } from '../support/auth-api.ts';
 import { adminAccount } from '../../src/target.ts';
@@ -21,7 +21,7 @@ import {
 } from '../support/openapi.ts';
 import { skippedStep, timed } from '../support/steps.ts';
 
-const details = (story: string, severity: 'critical' | 'normal' = 'critical') => labels({ epic: 'API', feature: 'Endpoints', story, severity });
+const details = (story: string, more: Partial<Labels> = {}) => labels({ layer: 'api', epic: 'API', feature: 'Endpoints', story, severity: 'critical', ...more });
 const jsonType = /^application\/([\w.+-]+\+)?json\b/i;
 
 /** A table attachment (Allure shows CSV as a table). */
@@ -87,7 +87,7 @@ async function samplesFor(
   return { path: fillPath(endpoint.path, values) };
 }
 
-test('Public endpoints answer 200', details('Public endpoints', 'normal'), async ({ verity, auth }) => {
+test('Public endpoints answer 200', details('Public endpoints', { severity: 'normal', smoke: true }), async ({ verity, auth }) => {
   const paths = [...new Set([verity.app.healthPath, ...verity.app.publicPaths])];
   const rows: Record<string, string | number>[] = [];
   for (const path of paths) {
@@ -100,7 +100,7 @@ test('Public endpoints answer 200', details('Public endpoints', 'normal'), async
   await allure.attachment('Public endpoints: status and latency', csv(rows), 'text/csv');
 });
 
-test('Protected GET endpoints answer a signed-in user with JSON matching the API document', details('Signed-in calls'), async ({ verity, request, mainSession, auth }) => {
+test('Protected GET endpoints answer a signed-in user with JSON matching the API document', details('Signed-in calls', { smoke: true }), async ({ verity, request, mainSession, auth }) => {
   const { endpoints, validator } = await discover(verity, request);
   const session = await test.step('Sign in as a QA user through the API', () => mainSession());
   const budget = verity.config.budgets.apiMs;
@@ -157,7 +157,7 @@ test('Protected GET endpoints answer a signed-in user with JSON matching the API
   await allure.attachment('Protected endpoints signed in: status and latency', csv(rows), 'text/csv');
 });
 
-test('Protected GET endpoints refuse calls without a valid token', details('Calls without a valid token'), async ({ verity, request, mainSession, auth }) => {
+test('Protected GET endpoints refuse calls without a valid token', details('Calls without a valid token', { security: true }), async ({ verity, request, mainSession, auth }) => {
   const { endpoints } = await discover(verity, request);
   let session: Session | undefined;
   const rows: Record<string, string | number>[] = [];

@@ -3,7 +3,7 @@ import * as allure from 'allure-js-commons';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 
-const details = { tag: '@precondition', ...labels({ epic: 'API', feature: 'Health', severity: 'blocker' }) };
+const details = labels({ layer: 'api', smoke: true, epic: 'API', feature: 'Health', severity: 'blocker' }, '@precondition');
 
 test('Health endpoint reports the app and its database up', details, async ({ verity, request }) => {
   const state = verity.state;

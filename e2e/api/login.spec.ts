@@ -2,12 +2,12 @@
 // session the database shows as active, and a sign-out ends it at once, in the API and the database.
 import * as allure from 'allure-js-commons';
 import type { APIResponse } from '@playwright/test';
-import { labels } from '../allure-labels.ts';
+import { labels, type Labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 import { sessionRow, userIdsByEmail } from '../support/records.ts';
 import { skippedStep } from '../support/steps.ts';
 
-const details = (story: string) => labels({ epic: 'Auth', feature: 'Sign-in API', story, severity: 'critical' });
+const details = (story: string, more: Partial<Labels> = {}) => labels({ layer: 'api', epic: 'Auth', feature: 'Sign-in API', story, severity: 'critical', ...more });
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 /** Headers that differ from one response to the next by nature (time, size, request ids, rate-limit counters). */
@@ -24,7 +24,7 @@ function comparable(response: APIResponse) {
   return { headers, cookies };
 }
 
-test('Unknown email and wrong password get the same answer', details('No account enumeration'), async ({ account, auth }) => {
+test('Unknown email and wrong password get the same answer', details('No account enumeration', { security: true }), async ({ account, auth }) => {
   const domain = account.email.split('@')[1] ?? 'example.invalid';
   const attempt = async (email: string, password: string) => {
     const { api, response } = await auth.loginResponse({ email, password });
@@ -76,7 +76,7 @@ test('Sign-in opens a session that the database shows active', details('Session 
   });
 });
 
-test('Sign-out ends the session at once', details('Sign-out'), async ({ verity, mainSession, auth, db }) => {
+test('Sign-out ends the session at once', details('Sign-out', { smoke: true }), async ({ verity, mainSession, auth, db }) => {
   const me = verity.app.api.me?.path;
   test.skip(!me, 'the profile names no protected endpoint to present tokens to (app.api.me)');
   const session = await test.step('Sign in as a QA user through the API', () => mainSession());

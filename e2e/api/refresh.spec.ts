@@ -3,12 +3,12 @@
 // the target detects reuse, and the database shows the rotation on THAT session's token rows.
 import * as allure from 'allure-js-commons';
 import type { APIResponse } from '@playwright/test';
-import { labels } from '../allure-labels.ts';
+import { labels, type Labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 import { tokenRowsOfSession, type TokenRow } from '../support/records.ts';
 import { skippedStep } from '../support/steps.ts';
 
-const details = (story: string) => labels({ epic: 'Auth', feature: 'Token refresh', story, severity: 'critical' });
+const details = (story: string, more: Partial<Labels> = {}) => labels({ layer: 'api', epic: 'Auth', feature: 'Token refresh', story, severity: 'critical', ...more });
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 /** A refresh token is refused with a client error (400, 401 or 403): not accepted, and not a server failure. */
@@ -47,7 +47,7 @@ test('Refresh issues a new token pair and retires the old refresh token', detail
   });
 });
 
-test('A reused refresh token is refused and ends its token family', details('Reuse detection'), async ({ verity, mainSession, auth }) => {
+test('A reused refresh token is refused and ends its token family', details('Reuse detection', { security: true }), async ({ verity, mainSession, auth }) => {
   const me = verity.app.api.me?.path;
   test.skip(!me, 'the profile names no protected endpoint to present tokens to (app.api.me)');
   const session = await test.step('Sign in as a QA user through the API', () => mainSession());

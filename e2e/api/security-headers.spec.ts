@@ -6,7 +6,7 @@ import type { APIResponse } from '@playwright/test';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
 
-const details = (story: string) => labels({ epic: 'API', feature: 'Security headers', story, severity: 'normal' });
+const details = (story: string) => labels({ layer: 'api', security: true, epic: 'API', feature: 'Security headers', story, severity: 'normal' });
 
 /** The response's headers, cookies left out (they may carry tokens). */
 function showable(response: APIResponse): string {

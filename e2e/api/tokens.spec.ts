@@ -31,8 +31,8 @@ import {
 import { userIdsByEmail } from '../support/records.ts';
 import { skippedStep } from '../support/steps.ts';
 
-const claimsDetails = labels({ epic: 'Auth', feature: 'Access tokens', story: 'Signature and claims', severity: 'critical' });
-const forgedDetails = labels({ epic: 'Auth', feature: 'Access tokens', story: 'Forged tokens are refused', severity: 'critical' });
+const claimsDetails = labels({ layer: 'api', smoke: true, epic: 'Auth', feature: 'Access tokens', story: 'Signature and claims', severity: 'critical' });
+const forgedDetails = labels({ layer: 'api', security: true, epic: 'Auth', feature: 'Access tokens', story: 'Forged tokens are refused', severity: 'critical' });
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 

@@ -13,7 +13,7 @@ const longestTtlWaited = 120;
 // It starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
 
-test('An access token past its lifetime is refused by the server, and the page refreshes silently', labels({ ...refresh, story: 'Real expiry', severity: 'critical' }), async ({ page, verity, account, auth, browserErrors }) => {
+test('An access token past its lifetime is refused by the server, and the page refreshes silently', labels({ layer: 'ui', ...refresh, story: 'Real expiry', severity: 'critical' }), async ({ page, verity, account, auth, browserErrors }) => {
   const ttl = verity.target.accessTtlSeconds;
   test.skip(!ttl, 'the access-token lifetime is unknown: set VERITY_ACCESS_TTL_SECONDS for a configured target');
   test.skip(ttl! > longestTtlWaited, `the access-token lifetime (${ttl} s) is longer than this journey waits (${longestTtlWaited} s)`);

@@ -20,7 +20,7 @@ async function attachScreenshot(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(`${name} (full page)`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 }
 
-test('Dashboard shows the signed-in user\'s counts, as the database counts them', labels({ ...pagesFeature, story: 'Dashboard', severity: 'critical' }), async ({ page, verity, account, db }, testInfo) => {
+test('Dashboard shows the signed-in user\'s counts, as the database counts them', labels({ layer: 'ui', ...pagesFeature, story: 'Dashboard', severity: 'critical' }), async ({ page, verity, account, db }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.dashboard;
   test.skip(!path, 'the profile lists no dashboard route (app.ui.protectedRoutes.dashboard)');
   const { dashboard, nav } = pagesFor(verity.profile, page);
@@ -50,7 +50,7 @@ test('Dashboard shows the signed-in user\'s counts, as the database counts them'
   }
 });
 
-test('Profile shows the signed-in user\'s email and id', labels({ ...pagesFeature, story: 'Profile', severity: 'critical' }), async ({ page, verity, account, session, db }, testInfo) => {
+test('Profile shows the signed-in user\'s email and id', labels({ layer: 'ui', ...pagesFeature, story: 'Profile', severity: 'critical' }), async ({ page, verity, account, session, db }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.profile;
   test.skip(!path, 'the profile lists no profile route (app.ui.protectedRoutes.profile)');
   const { profile, nav } = pagesFor(verity.profile, page);
@@ -79,7 +79,7 @@ test('Profile shows the signed-in user\'s email and id', labels({ ...pagesFeatur
   }
 });
 
-test('Conversations lists the user\'s conversations, as many as the database has, and opens one with its messages', labels({ ...pagesFeature, story: 'Conversations', severity: 'critical' }), async ({ page, verity, account, db }, testInfo) => {
+test('Conversations lists the user\'s conversations, as many as the database has, and opens one with its messages', labels({ layer: 'ui', ...pagesFeature, story: 'Conversations', severity: 'critical' }), async ({ page, verity, account, db }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.conversations;
   test.skip(!path, 'the profile lists no conversations route (app.ui.protectedRoutes.conversations)');
   const { conversations, nav } = pagesFor(verity.profile, page);
@@ -121,7 +121,7 @@ test('Conversations lists the user\'s conversations, as many as the database has
   });
 });
 
-test('Analytics shows SMS totals that add up', labels({ ...pagesFeature, story: 'Analytics', severity: 'normal' }), async ({ page, verity, account }, testInfo) => {
+test('Analytics shows SMS totals that add up', labels({ layer: 'ui', ...pagesFeature, story: 'Analytics', severity: 'normal' }), async ({ page, verity, account }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.analytics;
   test.skip(!path, 'the profile lists no analytics route (app.ui.protectedRoutes.analytics)');
   const { analytics, nav } = pagesFor(verity.profile, page);
@@ -140,7 +140,7 @@ test('Analytics shows SMS totals that add up', labels({ ...pagesFeature, story: 
   });
 });
 
-test('Another user\'s conversation is not shown', labels({ ...pagesFeature, story: 'Conversations', severity: 'blocker' }), async ({ page, verity, account, auth, browserErrors }, testInfo) => {
+test('Another user\'s conversation is not shown', labels({ layer: 'ui', security: true, ...pagesFeature, story: 'Conversations', severity: 'blocker' }), async ({ page, verity, account, auth, browserErrors }, testInfo) => {
   const owned = verity.app.api.ownedResource;
   test.skip(!owned, 'the profile names no owned resource (app.api.ownedResource)');
   test.skip(!verity.app.ui.protectedRoutes.conversations, 'the profile lists no conversations route (app.ui.protectedRoutes.conversations)');
@@ -169,7 +169,7 @@ test('Another user\'s conversation is not shown', labels({ ...pagesFeature, stor
   });
 });
 
-test('Calls from the page to its API go to its own origin with its own credentials, and succeed', labels({ ...pagesFeature, story: 'Same-origin API calls', severity: 'critical' }), async ({ page, verity, account, baseURL }) => {
+test('Calls from the page to its API go to its own origin with its own credentials, and succeed', labels({ layer: 'ui', ...pagesFeature, story: 'Same-origin API calls', severity: 'critical' }), async ({ page, verity, account, baseURL }) => {
   const me = verity.app.api.me;
   test.skip(!me, 'the profile names no "current user" endpoint (app.api.me)');
   const origin = new URL(baseURL!).origin;

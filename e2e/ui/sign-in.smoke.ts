@@ -9,7 +9,7 @@ import { expectOnPath } from '../support/ui-session.ts';
 
 const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
 
-test('Signing in with a QA account lands on the dashboard, signed in', labels({ ...signIn, story: 'Good credentials', severity: 'blocker' }), async ({ page, verity, account }) => {
+test('Signing in with a QA account lands on the dashboard, signed in', labels({ layer: 'ui', smoke: true, ...signIn, story: 'Good credentials', severity: 'blocker' }), async ({ page, verity, account }) => {
   const { login, dashboard, nav } = pagesFor(verity.profile, page);
   const { loginRoute, protectedRoutes } = verity.app.ui;
   await test.step('Open the sign-in page', async () => {

@@ -17,7 +17,7 @@ const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
 const unknownEmail = 'no-such-account@verity.invalid';
 const wrongPasswordFor = (account: { password: string }) => `${account.password}-but-wrong`;
 
-test('Wrong credentials are refused with one message and the user stays on the sign-in page', labels({ ...signIn, story: 'Bad credentials', severity: 'critical' }), async ({ page, verity, account, browserErrors }) => {
+test('Wrong credentials are refused with one message and the user stays on the sign-in page', labels({ layer: 'ui', ...signIn, story: 'Bad credentials', severity: 'critical' }), async ({ page, verity, account, browserErrors }) => {
   // The page's sign-in call is answered 401: Chromium logs every refused request to the console.
   browserErrors.expect(/status of 401/);
   const { login } = pagesFor(verity.profile, page);
@@ -51,7 +51,7 @@ test('Wrong credentials are refused with one message and the user stays on the s
   }
 });
 
-test('A signed-out visit to a protected page leads to sign-in, and signing in returns to that page', labels({ ...signIn, story: 'Return to the requested page', severity: 'critical' }), async ({ page, verity, account }) => {
+test('A signed-out visit to a protected page leads to sign-in, and signing in returns to that page', labels({ layer: 'ui', ...signIn, story: 'Return to the requested page', severity: 'critical' }), async ({ page, verity, account }) => {
   const pages = pagesFor(verity.profile, page);
   const { loginRoute, protectedRoutes } = verity.app.ui;
   const routes = Object.entries(protectedRoutes);
@@ -82,7 +82,7 @@ test('A signed-out visit to a protected page leads to sign-in, and signing in re
   });
 });
 
-test('A sign-in through the page opens an active session for that user in the database', labels({ ...signIn, story: 'Session recorded in the database', severity: 'critical' }), async ({ page, verity, account, db }) => {
+test('A sign-in through the page opens an active session for that user in the database', labels({ layer: 'ui', ...signIn, story: 'Session recorded in the database', severity: 'critical' }), async ({ page, verity, account, db }) => {
   const records = verity.app.records;
   test.skip(!db, 'no database: the session row cannot be checked (DATABASE_URL)');
   test.skip(!records, 'the profile describes no records (app.records)');

@@ -13,7 +13,7 @@ const signOut = { epic: 'Auth', feature: 'Sign-out' } as const;
 // Each test starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
 
-test('Signing out returns to the sign-in page, and protected pages then lead back to it', labels({ ...signOut, story: 'Protected pages closed after sign-out', severity: 'critical' }), async ({ page, verity, account }) => {
+test('Signing out returns to the sign-in page, and protected pages then lead back to it', labels({ layer: 'ui', ...signOut, story: 'Protected pages closed after sign-out', severity: 'critical' }), async ({ page, verity, account }) => {
   const { login, dashboard, nav } = pagesFor(verity.profile, page);
   const { loginRoute, protectedRoutes } = verity.app.ui;
   await test.step('Open the dashboard, signed in', async () => {
@@ -35,7 +35,7 @@ test('Signing out returns to the sign-in page, and protected pages then lead bac
   }
 });
 
-test('After signing out, the API refuses the old access token and the session row is closed', labels({ ...signOut, story: 'Session ended on the server', severity: 'blocker' }), async ({ page, verity, account, auth, db }) => {
+test('After signing out, the API refuses the old access token and the session row is closed', labels({ layer: 'ui', ...signOut, story: 'Session ended on the server', severity: 'blocker' }), async ({ page, verity, account, auth, db }) => {
   const me = verity.app.api.me;
   test.skip(!me, 'the profile names no "current user" endpoint (app.api.me)');
   const settings = verity.app.auth!;

@@ -12,7 +12,7 @@ const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
 // Each test starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
 
-test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
+test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ layer: 'ui', ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
   // The page's first call with the refused token is answered 401 before the refresh.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
@@ -54,7 +54,7 @@ test('A refused access token is refreshed once, the request retried, and the pag
   });
 });
 
-test('When the refresh token has been revoked, the page ends on the sign-in page instead of breaking', labels({ ...refresh, story: 'Refused refresh', severity: 'critical' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
+test('When the refresh token has been revoked, the page ends on the sign-in page instead of breaking', labels({ layer: 'ui', ...refresh, story: 'Refused refresh', severity: 'critical' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
   // The refused access token and the refused refresh are both answered 401.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;

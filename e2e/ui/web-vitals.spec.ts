@@ -55,7 +55,7 @@ function measure(page: Page): Promise<Vitals> {
   });
 }
 
-test('Core web vitals of every signed-in page are within budget', labels({ epic: 'UI', feature: 'Web vitals', story: 'TTFB, FCP, LCP and CLS per page', severity: 'normal' }), async ({ page, verity }, testInfo) => {
+test('Core web vitals of every signed-in page are within budget', labels({ layer: 'ui', epic: 'UI', feature: 'Web vitals', story: 'TTFB, FCP, LCP and CLS per page', severity: 'normal' }), async ({ page, verity }, testInfo) => {
   const routes = Object.entries(verity.app.ui.protectedRoutes);
   test.skip(!routes.length, 'the profile lists no protected routes (app.ui.protectedRoutes)');
   const budgets = verity.config.budgets;

@@ -1,6 +1,6 @@
 // `npm run verify` run as a user runs it, from a test, and what its reports say.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,9 @@ export interface VerifyRun {
  * and a synchronous spawn would freeze its server.
  */
 export async function verify(settings: Record<string, string> = {}, options: { envDir?: string; args?: string[] } = {}): Promise<VerifyRun> {
-  const reportsDir = mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
-  const env: Record<string, string> = { ...testEnvironment({ VERITY_REPORTS_DIR: reportsDir, VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings }) };
+  // A reports folder of its own, unless the caller shares one between runs (their history).
+  const reportsDir = settings.VERITY_REPORTS_DIR ?? mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
+  const env: Record<string, string> = { ...testEnvironment({ VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings, VERITY_REPORTS_DIR: reportsDir }) };
   if (options.envDir) env.VERITY_ENV_DIR = options.envDir;
   const args = ['run', '--silent', 'verify', ...(options.args?.length ? ['--', ...options.args] : [])];
   const child = spawn('npm', args, { cwd: repoRoot, env: { ...process.env, ...env } });
@@ -31,8 +32,9 @@ export async function verify(settings: Record<string, string> = {}, options: { e
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const runs = existsSync(reportsDir) ? readdirSync(reportsDir) : [];
-  return { status, stdout, stderr, reportsDir, runDir: runs[0] ? path.join(reportsDir, runs[0]) : undefined };
+  // Run folders are named by their start time; history/ is shared by the runs.
+  const runs = existsSync(reportsDir) ? readdirSync(reportsDir).filter((name) => name !== 'history' && statSync(path.join(reportsDir, name)).isDirectory()).sort() : [];
+  return { status, stdout, stderr, reportsDir, runDir: runs.length ? path.join(reportsDir, runs.at(-1)!) : undefined };
 }
 
 export interface ScrubbedRun {
