@@ -113,12 +113,28 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const port = typeof address === 'object' && address ? address.port : 0;
   step('app listening');
 
+  // Stopping the app closes its port and every open connection, as a killed process would;
+  // starting it listens on the same port again.
+  const http = server.app.server;
+  const app = {
+    stop: () => new Promise<void>((resolve) => {
+      if (!http.listening) return resolve();
+      http.close(() => resolve());
+      http.closeAllConnections();
+    }),
+    start: () => new Promise<void>((resolve, reject) => {
+      if (http.listening) return resolve();
+      http.once('error', reject);
+      http.listen(port, '127.0.0.1', () => resolve());
+    }),
+  };
   const faults = new FaultRunner({
     cluster,
     pgdata,
     appFaults,
     runDir,
     restoreSeededData: () => copyPgdata(template, pgdata),
+    app,
   });
 
   let stopped = false;

@@ -10,8 +10,8 @@ import { databaseName } from '../db/template.ts';
 import type { AppFault } from '../server/options.ts';
 import { damageHeapPage, pageSize, scrambleBtreeLeaf } from './pages.ts';
 
-export type FaultLayer = 'database' | 'application';
-export type FaultKind = 'sql' | 'files' | 'holder' | 'crash' | 'app';
+export type FaultLayer = 'database' | 'application' | 'infrastructure';
+export type FaultKind = 'sql' | 'files' | 'holder' | 'crash' | 'app' | 'process';
 
 export interface FaultContext {
   /** Runs SQL as the superuser on the app database. */
@@ -22,6 +22,8 @@ export interface FaultContext {
   appFaults: Set<AppFault>;
   /** Starts a holder process and waits until it holds what it holds. */
   hold(mode: 'long-transaction' | 'blocked-lock' | 'connections', count?: number): Promise<void>;
+  /** The app's HTTP server: stopped, nothing listens on its port until reset starts it again. */
+  app: { stop(): Promise<void> };
 }
 
 export interface Fault {
@@ -155,6 +157,12 @@ export const faults = [
     },
   },
 
+  // --- infrastructure: a process of the target stops while it is being verified ---
+  { name: 'app-down', layer: 'infrastructure', kind: 'process', symptom: 'the app server stopped: nothing listens on its port (connection refused) until reset',
+    apply: (ctx) => ctx.app.stop() },
+  { name: 'database-down', layer: 'infrastructure', kind: 'process', symptom: 'PostgreSQL stopped (immediate shutdown) and stays down: the app answers /health 503, its database unreachable',
+    apply: (ctx) => ctx.cluster.stop('immediate') },
+
   // --- database: crash and file damage ---
   {
     name: 'crash',
@@ -253,6 +261,7 @@ export class FaultRunner {
       appFaults: Set<AppFault>;
       runDir: string;
       restoreSeededData(): void;
+      app: { stop(): Promise<void>; start(): Promise<void> };
     },
   ) {}
 
@@ -273,6 +282,7 @@ export class FaultRunner {
     await this.instance.cluster.stop('fast');
     this.instance.restoreSeededData();
     await this.instance.cluster.start();
+    await this.instance.app.start();
     this.applied.length = 0;
   }
 
@@ -306,6 +316,7 @@ export class FaultRunner {
       sql: (statements) => withClient(async (c) => void (await c.query(statements))),
       query: (text, params) => withClient(async (c) => (await c.query(text, params)).rows),
       hold: (mode, count) => this.hold(mode, count),
+      app: { stop: () => this.instance.app.stop() },
     };
   }
 
