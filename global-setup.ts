@@ -9,7 +9,7 @@ import { prepareRun, type PreparedRun } from './run/prepare.ts';
 import { browserOrWhyNot, browserVersion } from './src/browser.ts';
 import { currentConfig, ensureRunIdentity } from './src/config.ts';
 import { appVersion, waitForHealth } from './src/health.ts';
-import { writeRunState, type RunState } from './src/run-state.ts';
+import { readProbeResults, writeRunState, type RunState } from './src/run-state.ts';
 
 export default async function globalSetup() {
   const config = currentConfig();
@@ -30,7 +30,9 @@ export default async function globalSetup() {
     Object.assign(state, { target, secrets: run.secrets, secretNames: run.secretNames });
     if (target.baseURL) state.health = await waitForHealth(new URL(profile.app.healthPath, target.baseURL).href, config.budgets.healthTimeoutMs);
     if (target.baseURL && state.health?.ok && profile.app.version) state.appVersion = await appVersion(target.baseURL, profile.app.version);
-    if (target.databaseURL) state.probes = await runProbes({ databaseURL: target.databaseURL, config, profile, probes });
+    // A shard of a sharded run takes the database checks an earlier job ran: the data is probed once.
+    if (config.probeResultsFile) state.probes = readProbeResults(config.probeResultsFile);
+    else if (target.databaseURL) state.probes = await runProbes({ databaseURL: target.databaseURL, config, profile, probes });
     else state.probesNotRun = 'DATABASE_URL is not set: the database checks did not run';
     if (target.appLogFile && existsSync(target.appLogFile)) state.appLogOffset = statSync(target.appLogFile).size;
   } catch (err) {

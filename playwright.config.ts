@@ -14,7 +14,7 @@ const browserUse = {
   browserName: 'chromium' as const,
   launchOptions: {
     executablePath: 'executablePath' in browser ? browser.executablePath : undefined,
-    args: closedNetworkArgs(config.target.baseURL),
+    args: closedNetworkArgs(config.target.baseURL, config.allowedHosts),
   },
 };
 
@@ -25,7 +25,8 @@ export default defineConfig({
   workers: config.workers,
   fullyParallel: false,
   forbidOnly: true,
-  retries: 0,
+  // A test that passes on a retry is reported flaky, never hidden (VERITY_RETRIES; 1 under CI).
+  retries: config.retries,
   timeout: 60_000,
   // A real target, or a loaded CI machine, can take more than Playwright's default 5 s to show a page.
   expect: { timeout: 10_000 },
@@ -33,17 +34,20 @@ export default defineConfig({
     // First: it scrubs secrets from what the reporters after it write.
     ['./reporters/redactor.ts'],
     ['list'],
-    [
+    // Under merge-reports allure-playwright cannot run; the merge reads each shard's Allure results.
+    ...(config.mergingReports ? [] : [[
       'allure-playwright',
       {
         resultsDir: path.join(runDir, 'allure-results'),
         detail: true,
         suiteTitle: false,
       },
-    ],
+    ] as const]),
     ['html', { outputFolder: path.join(runDir, 'playwright-report'), open: 'never' }],
     ['junit', { outputFile: path.join(runDir, 'junit.xml') }],
     ['json', { outputFile: path.join(runDir, 'results.json') }],
+    // A shard of a sharded run: `npm run verify:merge` merges these into one report.
+    ...(config.blobReport ? [['blob', { outputDir: path.join(runDir, 'blob-report'), fileName: `report-${config.runId}.zip` }] as const] : []),
   ],
   use: {
     // Bounded, so a page that never answers fails naming the action, not the test's timeout.

@@ -1,6 +1,8 @@
-// npm run probe [-- --env NAME] [-- --json]
+// npm run probe [-- --env NAME] [-- --json] [-- --out FILE]
 // The database checks alone: a console table (or JSON), and the same verdict and exit codes as verify.
 // DATABASE_URL alone is enough; with nothing configured, the embedded default is checked.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { probes } from '../db-probes/index.ts';
 import { runProbes } from '../db-probes/runner.ts';
 import type { ProbeOutcome, ProbeRun } from '../src/findings.ts';
@@ -12,6 +14,13 @@ import { prepareRun } from './prepare.ts';
 async function main(argv: string[]): Promise<number> {
   const { envName, rest } = parseEnvArgument(argv);
   const json = rest.includes('--json');
+  // The results as JSON for the shards of a sharded run (VERITY_PROBE_RESULTS), besides the table.
+  const outIndex = rest.indexOf('--out');
+  const outFile = outIndex >= 0 ? rest[outIndex + 1] : undefined;
+  if (outIndex >= 0 && !outFile) {
+    console.error('Verity: --out needs a file name');
+    return 2;
+  }
   const config = loadConfigOrExplain(envName);
   if (!config) return 2;
   if (config.target.kind === 'configured' && !config.target.databaseURL) {
@@ -23,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     const result = await runProbes({ databaseURL: run.target.databaseURL!, config, profile: run.profile, probes });
     const verdict = verdictOf({ probes: result, failedJourneys: [], unobserved: result.unreachable ? [result.unreachable] : [] });
     const redactor = new Redactor(run.secrets, run.secretNames);
+    if (outFile) writeFileSync(path.resolve(config.envDir, outFile), redactor.scrub(JSON.stringify(result, null, 2)));
     console.log(redactor.scrub(json ? JSON.stringify(result, null, 2) : table(result, verdict)));
     return verdict.exitCode;
   } finally {

@@ -20,7 +20,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const historyLimit = 40;
 
 export interface ReportInput {
+  /** Where this run's Allure results are (the environment panel is written there). */
   resultsDir: string;
+  /** More results to read with them: each shard's, for a merged run. */
+  moreResultsDirs?: string[];
   outputDir: string;
   /** This target's and profile's history (JSON lines, one per run). */
   historyFile: string;
@@ -50,6 +53,7 @@ const failing = (status: string | undefined) => status === 'failed' || status ==
 export async function buildReport(input: ReportInput): Promise<Changes> {
   const previous = readHistory(input.historyFile);
   // The environment panel reads environment.properties among the results.
+  mkdirSync(input.resultsDir, { recursive: true });
   new FileSystemWriter({ resultsDir: input.resultsDir }).writeEnvironmentInfo(input.environment);
   mkdirSync(path.dirname(input.historyFile), { recursive: true });
 
@@ -62,7 +66,7 @@ export async function buildReport(input: ReportInput): Promise<Changes> {
     qualityGate: { rules: [{ verityVerdict: input.verdict }], use: [verdictRule as QualityGateRule] },
   });
   await report.start();
-  await report.readDirectory(input.resultsDir);
+  for (const dir of [input.resultsDir, ...(input.moreResultsDirs ?? [])]) await report.readDirectory(dir);
   const results = await report.store.allTestResults({ includeRetries: false });
   const { results: gate } = await report.validate({ trs: results });
   report.realtimeDispatcher.sendQualityGateResults(gate);

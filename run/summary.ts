@@ -17,7 +17,7 @@ interface LayerCounts {
 }
 
 /** A test that failed: where, what, and the first line of why. */
-interface FailedCheck {
+export interface FailedCheck {
   project: string;
   title: string;
   reason: string;
@@ -53,9 +53,36 @@ export function readResults(file: string): { layers: Record<string, LayerCounts>
 const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', 'ui-smoke': 'UI', ui: 'UI' };
 const layerOrder = ['Setup', 'Database', 'API', 'UI'];
 
-/** The verdict of a verify run, from what global setup learnt and what Playwright reported. */
-export function judge(state: RunState | undefined, failures: FailedCheck[], playwrightExit: number): Verdict {
+/** Failures that say the browser itself crashed or could not start: Verity's problem, not the target's. */
+const browserFailure = /browserType\.launch|Target page, context or browser has been closed|Browser closed|browser has disconnected|Target crashed|page crashed/i;
+
+/**
+ * The verdict of a verify run, from what global setup learnt, what Playwright reported and what
+ * was seen once the tests ended. One documented rule (README: reading the verdict) sorts each
+ * failure into what Verity could not observe (exit 2) or what the target did wrong (exit 1).
+ */
+export function judge(state: RunState | undefined, reported: FailedCheck[], playwrightExit: number): Verdict {
   const infrastructure: string[] = [];
+  const targetFailures: string[] = [];
+  let failures = reported;
+  const crashed = failures.filter((f) => browserFailure.test(f.reason));
+  if (crashed.length) {
+    infrastructure.push(`the browser crashed or could not start (${crashed.length} checks): ${crashed[0]!.reason.slice(0, 160)}`);
+    failures = failures.filter((f) => !crashed.includes(f));
+  }
+  const after = state?.afterRun;
+  if (after?.health && !after.health.reachable && state?.health?.reachable) infrastructure.push(`the target stopped answering during the run: ${after.health.detail}`);
+  else if (after?.health && !after.health.ok && after.health.databaseReachable === false && state?.health?.ok) targetFailures.push(`the target lost its database during the run: ${after.health.detail}`);
+  if (after?.databaseReachable === false && after.health?.databaseReachable !== false && !state?.probes?.unreachable) {
+    infrastructure.push('Verity lost its connection to the database during the run');
+  }
+  for (const account of after?.refusedAccounts ?? []) {
+    if (account.inUsersTable === false) targetFailures.push(`the account ${account.email} is missing from the users table (a restore that lost it?)`);
+    else {
+      const why = account.inUsersTable ? 'though the users table has it: check its password in VERITY_ACCOUNTS' : 'and no database tells whether it exists: check VERITY_ACCOUNTS';
+      infrastructure.push(`the target refused the sign-in of ${account.email}, ${why}`);
+    }
+  }
   if (!state) infrastructure.push('global setup did not run (see the output above)');
   if (state?.setupError) infrastructure.push(`setup failed: ${state.setupError.message}`);
   if (state?.health && !state.health.reachable) infrastructure.push(`target unreachable: ${state.health.detail}`);
@@ -63,9 +90,9 @@ export function judge(state: RunState | undefined, failures: FailedCheck[], play
     infrastructure.push(`Verity cannot reach the database: ${state.probes.unreachable}`);
   }
   if (state && 'missing' in state.browser && state.browser.missing) infrastructure.push(`no browser: ${state.browser.missing}`);
-  if (playwrightExit !== 0 && !failures.length) infrastructure.push(`Playwright ended with exit ${playwrightExit} and no failed test (see the output above)`);
+  if (playwrightExit !== 0 && !reported.length) infrastructure.push(`Playwright ended with exit ${playwrightExit} and no failed test (see the output above)`);
   // The database's failures are the probes' own outcomes, counted whichever Playwright projects ran (e.g. --project=api).
-  const failedJourneys = failures.filter((f) => f.project !== 'database').map((f) => f.title);
+  const failedJourneys = [...targetFailures, ...failures.filter((f) => f.project !== 'database').map((f) => f.title)];
   return verdictOf({ probes: state?.probes, failedJourneys, unobserved: infrastructure });
 }
 

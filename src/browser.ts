@@ -47,12 +47,12 @@ export function browserOrWhyNot(override: string | undefined): BrowserChoice | {
 
 /**
  * Chromium looks up dozens of Google hosts at start; on a closed network every look-up waits.
- * Send every host to NOTFOUND except loopback and the target's own host.
+ * Send every host to NOTFOUND except loopback, the target's own host and the hosts a staging site
+ * needs besides (its API, its CDN: VERITY_ALLOWED_HOSTS).
  */
-export function closedNetworkArgs(targetURL: string | undefined): string[] {
+export function closedNetworkArgs(targetURL: string | undefined, allowedHosts: string[] = []): string[] {
   const excluded = ['127.0.0.1', 'localhost'];
-  if (targetURL) {
-    const host = new URL(targetURL).hostname;
+  for (const host of [...(targetURL ? [new URL(targetURL).hostname] : []), ...allowedHosts]) {
     if (!excluded.includes(host)) excluded.push(host);
   }
   return [`--host-resolver-rules=MAP * ~NOTFOUND , ${excluded.map((h) => `EXCLUDE ${h}`).join(' , ')}`];

@@ -92,6 +92,14 @@ const settingsSchema = z.object({
   VERITY_LOCK_WAIT_SECONDS: z.string().regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 30').transform(Number).default(30),
 
   VERITY_BROWSER: z.string().min(1).optional(),
+  // Hosts the browser may resolve besides BASE_URL's (a staging site's API or CDN host).
+  VERITY_ALLOWED_HOSTS: z.string().transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.*-]+$/i, 'expected comma-separated host names, e.g. api.staging.example.com,cdn.example.com'))).optional(),
+  VERITY_RETRIES: z.string().regex(/^\d+$/, 'expected a number of retries (a whole number)').transform(Number).optional(),
+  // Set by CI systems: retries default to 1 there.
+  CI: z.string().optional(),
+  // The database checks' results from an earlier `npm run probe -- --out FILE`: a shard uses them instead of probing again.
+  VERITY_PROBE_RESULTS: z.string().min(1).optional(),
   VERITY_WORKERS: positiveInt('a worker count').default(2),
   VERITY_TRACE: z.enum(['on', 'off', 'retain-on-failure'], { message: 'expected on, off or retain-on-failure' }).default('retain-on-failure'),
   VERITY_REPORTS_DIR: z.string().min(1).default('reports'),
@@ -107,6 +115,8 @@ export const settingNames = Object.keys(settingsSchema.shape);
 const runtimeSchema = z.object({
   VERITY_RUN_ID: z.string().optional(),
   VERITY_RUNTIME_FILE: z.string().optional(),
+  VERITY_BLOB_REPORT: z.string().optional(),
+  VERITY_MERGE_REPORTS: z.string().optional(),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -142,6 +152,16 @@ export interface Config {
     lockWaitSeconds: number;
   };
   browser?: string;
+  /** Host names the browser may resolve besides the target's own (all others resolve to nothing). */
+  allowedHosts: string[];
+  /** Playwright retries of a failed test; a test that passes on a retry is reported flaky. */
+  retries: number;
+  /** Probe results to use instead of running the probes (a shard of a sharded run). */
+  probeResultsFile?: string;
+  /** Write a blob report for `playwright merge-reports` (set by `verify` for a shard). */
+  blobReport: boolean;
+  /** Playwright merges shards' blob reports (set by `verify:merge`): Allure results come from the shards. */
+  mergingReports: boolean;
   workers: number;
   trace: 'on' | 'off' | 'retain-on-failure';
   reportsDir: string;
@@ -238,6 +258,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
       lockWaitSeconds: s.VERITY_LOCK_WAIT_SECONDS,
     },
     browser: s.VERITY_BROWSER,
+    allowedHosts: s.VERITY_ALLOWED_HOSTS ?? [],
+    retries: s.VERITY_RETRIES ?? (s.CI && s.CI !== 'false' ? 1 : 0),
+    probeResultsFile: s.VERITY_PROBE_RESULTS ? path.resolve(envDir, s.VERITY_PROBE_RESULTS) : undefined,
+    blobReport: runtime.VERITY_BLOB_REPORT === '1',
+    mergingReports: runtime.VERITY_MERGE_REPORTS === '1',
     workers: s.VERITY_WORKERS,
     trace: s.VERITY_TRACE,
     reportsDir: path.resolve(envDir, s.VERITY_REPORTS_DIR),

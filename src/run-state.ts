@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BrowserChoice } from './browser.ts';
 import type { ProbeRun } from './findings.ts';
 import type { Health } from './health.ts';
+import { displayURL } from './redact.ts';
 import type { Target } from './target.ts';
 
 export interface RunState {
@@ -29,6 +30,30 @@ export interface RunState {
   appVersion?: string;
   /** Global setup itself failed: every test reports this instead of running. */
   setupError?: { message: string; infrastructure: boolean };
+  /** Looked at once the tests ended: did the target and its database stay up, were sign-ins refused? */
+  afterRun?: AfterRun;
+}
+
+export interface AfterRun {
+  health?: Health;
+  /** Could Verity still reach the database (undefined: there is none). */
+  databaseReachable?: boolean;
+  /** Accounts whose sign-in the target refused during the run, and whether the users table has them. */
+  refusedAccounts: { email: string; inUsersTable?: boolean }[];
+}
+
+/** The state without a secret: what a shard hands to the merge job (run/merge.ts). */
+export function withoutSecrets(state: RunState): RunState {
+  const { target } = state;
+  return {
+    ...state,
+    secrets: [],
+    target: {
+      ...target,
+      databaseURL: target.databaseURL ? displayURL(target.databaseURL) : undefined,
+      accounts: target.accounts.map((a) => ({ ...a, password: '' })),
+    },
+  };
 }
 
 export function writeRunState(file: string, state: RunState): void {
@@ -38,6 +63,18 @@ export function writeRunState(file: string, state: RunState): void {
 export function readRunState(file: string | undefined): RunState | undefined {
   if (!file || !existsSync(file)) return undefined;
   return JSON.parse(readFileSync(file, 'utf8')) as RunState;
+}
+
+/** Probe results written by `npm run probe -- --out FILE`; throws naming the file when they are not. */
+export function readProbeResults(file: string): ProbeRun {
+  let run: ProbeRun;
+  try {
+    run = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`VERITY_PROBE_RESULTS: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!Array.isArray(run?.outcomes) || typeof run.gate?.open !== 'boolean') throw new Error(`VERITY_PROBE_RESULTS: ${file} is not the output of npm run probe -- --out`);
+  return run;
 }
 
 /** Why journeys cannot run, or undefined when they can. */

@@ -29,6 +29,8 @@ export function testEnvironment(extra: Record<string, string> = {}): Record<stri
   return {
     VERITY_ENV_DIR: emptyEnvDir,
     VERITY_ACCOUNTS: JSON.stringify(testAccounts),
+    // Not retried, whatever CI says: a fault matrix's failure must fail the first time.
+    VERITY_RETRIES: '0',
     ...extra,
   };
 }

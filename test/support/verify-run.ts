@@ -20,12 +20,12 @@ export interface VerifyRun {
  * Runs `npm run verify -- <args>` without blocking this process: the demo under test lives in it,
  * and a synchronous spawn would freeze its server.
  */
-export async function verify(settings: Record<string, string> = {}, options: { envDir?: string; args?: string[] } = {}): Promise<VerifyRun> {
+export async function verify(settings: Record<string, string> = {}, options: { envDir?: string; args?: string[]; script?: 'verify' | 'verify:merge' } = {}): Promise<VerifyRun> {
   // A reports folder of its own, unless the caller shares one between runs (their history).
   const reportsDir = settings.VERITY_REPORTS_DIR ?? mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
   const env: Record<string, string> = { ...testEnvironment({ VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings, VERITY_REPORTS_DIR: reportsDir }) };
   if (options.envDir) env.VERITY_ENV_DIR = options.envDir;
-  const args = ['run', '--silent', 'verify', ...(options.args?.length ? ['--', ...options.args] : [])];
+  const args = ['run', '--silent', options.script ?? 'verify', ...(options.args?.length ? ['--', ...options.args] : [])];
   const child = spawn('npm', args, { cwd: repoRoot, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
