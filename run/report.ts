@@ -3,7 +3,7 @@
 // history per target and profile (trends; new, fixed and flaky marks), and the environment panel.
 // It also reads the history to say what changed since the previous run on the same target.
 import './iterator-helpers.ts';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AllureReport, readConfig } from '@allurereport/core';
@@ -57,6 +57,7 @@ export async function buildReport(input: ReportInput): Promise<Changes> {
   new FileSystemWriter({ resultsDir: input.resultsDir }).writeEnvironmentInfo(input.environment);
   mkdirSync(path.dirname(input.historyFile), { recursive: true });
 
+  markFlaky([input.resultsDir, ...(input.moreResultsDirs ?? [])]);
   const config = await readConfig(repoRoot, 'allurerc.mjs', { output: input.outputDir, historyPath: input.historyFile, historyLimit });
   const report = new AllureReport({
     ...config,
@@ -72,6 +73,22 @@ export async function buildReport(input: ReportInput): Promise<Changes> {
   report.realtimeDispatcher.sendQualityGateResults(gate);
   await report.done();
   return changesSince(previous, results.map((r) => ({ historyId: r.historyId ?? '', name: r.name, status: r.status })));
+}
+
+/**
+ * A check that passed on a retry after failing is flaky, and Allure marks it so only when told
+ * (statusDetails.flaky; otherwise it judges flakiness from history alone): tell it, per history id.
+ */
+function markFlaky(dirs: string[]): void {
+  const results = dirs.filter((dir) => existsSync(dir)).flatMap((dir) =>
+    readdirSync(dir).filter((f) => f.endsWith('-result.json')).map((f) => ({ file: path.join(dir, f), result: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) })));
+  const failedOnce = new Set(results.filter((r) => failing(r.result.status)).map((r) => r.result.historyId));
+  for (const { file, result } of results) {
+    if (result.status === 'passed' && failedOnce.has(result.historyId)) {
+      result.statusDetails = { ...result.statusDetails, flaky: true };
+      writeFileSync(file, JSON.stringify(result));
+    }
+  }
 }
 
 /**

@@ -21,32 +21,39 @@ export interface FailedCheck {
   project: string;
   title: string;
   reason: string;
+  /** Every error of the test's last attempt, whole (colour codes removed). */
+  message: string;
 }
 
 /** Passed, failed and skipped tests per project (database, api, ui), and the failures, from Playwright's JSON report. */
-export function readResults(file: string): { layers: Record<string, LayerCounts>; failures: FailedCheck[] } {
+export function readResults(file: string): { layers: Record<string, LayerCounts>; failures: FailedCheck[]; flaky: string[] } {
   const layers: Record<string, LayerCounts> = {};
   const failures: FailedCheck[] = [];
-  if (!existsSync(file)) return { layers, failures };
+  /** Tests that failed, then passed on a retry. */
+  const flaky: string[] = [];
+  if (!existsSync(file)) return { layers, failures, flaky };
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const visit = (suite: any) => {
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests ?? []) {
         const layer = (layers[t.projectName] ??= { passed: 0, failed: 0, skipped: 0 });
         if (t.status === 'skipped') layer.skipped++;
-        else if (t.status === 'expected' || t.status === 'flaky') layer.passed++;
-        else {
+        else if (t.status === 'expected' || t.status === 'flaky') {
+          layer.passed++;
+          if (t.status === 'flaky') flaky.push(`${spec.title} (passed on retry ${(t.results?.length ?? 1) - 1})`);
+        } else {
           layer.failed++;
-          const message: string = t.results?.at(-1)?.errors?.[0]?.message ?? t.results?.at(-1)?.status ?? '';
-          const reason = message.replace(/\u001b\[[0-9;]*m/g, '').replace(/^Error: /, '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
-          failures.push({ project: t.projectName, title: spec.title, reason });
+          const last = t.results?.at(-1);
+          const message = ((last?.errors ?? []) as { message?: string }[]).map((e) => e.message ?? '').join('\n').replace(/\u001b\[[0-9;]*m/g, '') || (last?.status ?? '');
+          const reason = message.replace(/^Error: /, '').split('\n').map((l: string) => l.trim()).find(Boolean) ?? '';
+          failures.push({ project: t.projectName, title: spec.title, reason, message });
         }
       }
     }
     for (const child of suite.suites ?? []) visit(child);
   };
   for (const suite of report.suites ?? []) visit(suite);
-  return { layers, failures };
+  return { layers, failures, flaky };
 }
 
 /** Playwright projects, by the layer a reader knows them as. */
@@ -61,11 +68,11 @@ const browserFailure = /browserType\.launch|Target page, context or browser has 
  * was seen once the tests ended. One documented rule (README: reading the verdict) sorts each
  * failure into what Verity could not observe (exit 2) or what the target did wrong (exit 1).
  */
-export function judge(state: RunState | undefined, reported: FailedCheck[], playwrightExit: number): Verdict {
+export function judge(state: RunState | undefined, reported: FailedCheck[], playwrightExit: number, flaky: string[] = []): Verdict {
   const infrastructure: string[] = [];
   const targetFailures: string[] = [];
   let failures = reported;
-  const crashed = failures.filter((f) => browserFailure.test(f.reason));
+  const crashed = failures.filter((f) => browserFailure.test(f.message));
   if (crashed.length) {
     infrastructure.push(`the browser crashed or could not start (${crashed.length} checks): ${crashed[0]!.reason.slice(0, 160)}`);
     failures = failures.filter((f) => !crashed.includes(f));
@@ -92,8 +99,8 @@ export function judge(state: RunState | undefined, reported: FailedCheck[], play
   if (state && 'missing' in state.browser && state.browser.missing) infrastructure.push(`no browser: ${state.browser.missing}`);
   if (playwrightExit !== 0 && !reported.length) infrastructure.push(`Playwright ended with exit ${playwrightExit} and no failed test (see the output above)`);
   // The database's failures are the probes' own outcomes, counted whichever Playwright projects ran (e.g. --project=api).
-  const failedJourneys = [...targetFailures, ...failures.filter((f) => f.project !== 'database').map((f) => f.title)];
-  return verdictOf({ probes: state?.probes, failedJourneys, unobserved: infrastructure });
+  const failedJourneys = failures.filter((f) => f.project !== 'database').map((f) => f.title);
+  return verdictOf({ probes: state?.probes, failedJourneys, targetFailures, unobserved: infrastructure, flaky });
 }
 
 export interface SummaryInput {
@@ -171,6 +178,7 @@ export function summaryText(input: SummaryInput): string {
     for (const f of s.worst.slice(0, 8)) lines.push(`    [${f.severity}] ${f.probe}: ${f.message}`);
     if (s.worst.length > 8) lines.push(`    … and ${s.worst.length - 8} more in the report`);
   }
+  if (verdict.targetFailures.length) lines.push('', '  The target failed:', ...verdict.targetFailures.map((f) => `    ${f}`));
   if (s.journeyFailures.length) {
     lines.push('', '  Failed checks:');
     for (const f of s.journeyFailures.slice(0, 12)) lines.push(`    [${layerOf[f.project] ?? f.project}] ${f.title}`, `        ${f.reason.slice(0, 160)}`);
@@ -206,6 +214,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     lines.push('', '### Worst findings', '', '| severity | probe | finding |', '|---|---|---|');
     for (const f of s.worst.slice(0, 10)) lines.push(`| ${f.severity} | ${f.probe} | ${cell(f.message)} |`);
   }
+  if (verdict.targetFailures.length) lines.push('', '### The target failed', '', ...verdict.targetFailures.map((f) => `- ${cell(f)}`));
   if (s.journeyFailures.length) {
     lines.push('', '### Failed checks', '', '| layer | check | why |', '|---|---|---|');
     for (const f of s.journeyFailures.slice(0, 15)) lines.push(`| ${layerOf[f.project] ?? f.project} | ${cell(f.title)} | ${cell(f.reason.slice(0, 200))} |`);

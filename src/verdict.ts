@@ -6,7 +6,8 @@
 //   NO-GO             exit 1  the target failed a check: a journey, or a probe with a critical or
 //                             major finding, whether or not the Playwright project that reports
 //                             the probes ran.
-//   GO WITH WARNINGS  exit 0  nothing failed, but there are minor findings to read.
+//   GO WITH WARNINGS  exit 0  nothing failed, but there are minor findings, or checks that passed
+//                             only on a retry (flaky), to read.
 //   GO                exit 0  every check passed, nothing to read.
 import type { ProbeRun } from './findings.ts';
 
@@ -17,6 +18,10 @@ export interface Observations {
   probes?: ProbeRun;
   /** Failed API, UI and setup checks: their titles. */
   failedJourneys: string[];
+  /** What the target did wrong outside any one check, seen once the run ended (it lost its database, an account). */
+  targetFailures?: string[];
+  /** Checks that failed, then passed on a retry: never hidden, they are warnings. */
+  flaky?: string[];
   /** What Verity could not observe, besides what the probes say of themselves (an unreachable database included): one line each. */
   unobserved: string[];
 }
@@ -28,21 +33,27 @@ export interface Verdict {
   headline: string;
   /** Every reason Verity could not observe, probes' included. */
   unobserved: string[];
-  /** What failed: probe ids, then journey titles. */
+  /** What failed: what the target did wrong outside any check, probe ids, then journey titles. */
   failures: string[];
-  /** Minor findings: "probe: message". */
+  /** The first of those: seen once the run ended. */
+  targetFailures: string[];
+  /** Minor findings ("probe: message") and flaky checks ("flaky: title"). */
   warnings: string[];
 }
 
-export function verdictOf({ probes, failedJourneys, unobserved }: Observations): Verdict {
+export function verdictOf({ probes, failedJourneys, targetFailures = [], unobserved, flaky = [] }: Observations): Verdict {
   const outcomes = probes?.outcomes ?? [];
   // A database Verity could not reach at all is the caller's to judge: Verity's problem, or the
   // target's when its own health check says its database is down.
   const probeGaps = probes?.unreachable ? [] : outcomes.filter((o) => o.status === 'broken').map((o) => `${o.id}: ${o.unobserved[0] ?? 'not fully observed'}`);
   const all = {
     unobserved: [...unobserved, ...probeGaps],
-    failures: [...outcomes.filter((o) => o.status === 'failed').map((o) => o.id), ...failedJourneys],
-    warnings: outcomes.flatMap((o) => o.findings.filter((f) => f.severity === 'minor').map((f) => `${o.id}: ${f.message}`)),
+    failures: [...targetFailures, ...outcomes.filter((o) => o.status === 'failed').map((o) => o.id), ...failedJourneys],
+    targetFailures,
+    warnings: [
+      ...outcomes.flatMap((o) => o.findings.filter((f) => f.severity === 'minor').map((f) => `${o.id}: ${f.message}`)),
+      ...flaky.map((title) => `flaky: ${title}`),
+    ],
   };
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   if (all.unobserved.length) return { name: 'UNKNOWN', exitCode: 2, headline: `UNKNOWN: Verity could not observe the target (${count(all.unobserved.length, 'cause')})`, ...all };

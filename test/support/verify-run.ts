@@ -20,7 +20,10 @@ export interface VerifyRun {
  * Runs `npm run verify -- <args>` without blocking this process: the demo under test lives in it,
  * and a synchronous spawn would freeze its server.
  */
-export async function verify(settings: Record<string, string> = {}, options: { envDir?: string; args?: string[]; script?: 'verify' | 'verify:merge' } = {}): Promise<VerifyRun> {
+export async function verify(
+  settings: Record<string, string> = {},
+  options: { envDir?: string; args?: string[]; script?: 'verify' | 'verify:merge'; onOutput?: (output: string) => void } = {},
+): Promise<VerifyRun> {
   // A reports folder of its own, unless the caller shares one between runs (their history).
   const reportsDir = settings.VERITY_REPORTS_DIR ?? mkdtempSync(path.join(tmpdir(), 'verity-reports-'));
   const env: Record<string, string> = { ...testEnvironment({ VERITY_HEALTH_TIMEOUT_MS: '5000', ...settings, VERITY_REPORTS_DIR: reportsDir }) };
@@ -29,7 +32,10 @@ export async function verify(settings: Record<string, string> = {}, options: { e
   const child = spawn('npm', args, { cwd: repoRoot, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    options.onOutput?.(stdout);
+  });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   // Run folders are named by their start time; history/ is shared by the runs.
