@@ -4,7 +4,9 @@ export default defineProbe({
   id: 'missing-primary-keys',
   title: 'Tables without a primary key',
   group: 'Indexes',
-  severity: 'major',
+  // A design choice as often as damage (log and join tables often have none): a warning, unless
+  // the profile raises it (the demo's does: each of its tables has one).
+  severity: 'minor',
   what: "Every ordinary or partitioned table in the profile's schemas (partitions and extension tables aside) has a primary key.",
   why: 'A primary key is restored in the last, post-data step of a restore: if that step failed, duplicate rows can creep in unnoticed, updates and deletes by id scan the whole table, and logical replication cannot update or delete the rows.',
   async run(ctx) {
@@ -21,7 +23,7 @@ export default defineProbe({
       const critical = new Set(ctx.profile.criticalTables);
       for (const t of tables.filter((t) => !t.has_pk)) {
         ctx.finding({
-          severity: 'major',
+          severity: 'minor',
           table: t.table,
           message: `Table ${t.table} has no primary key${critical.has(t.table) ? ' (a critical table)' : ''}: nothing prevents duplicate rows, and no key reliably addresses one row`,
         });

@@ -6,7 +6,7 @@ import type { Config } from '../src/config.ts';
 import { GuardedDatabase, describeConnectionError, maxConnections, whyUnobservable, type Connection, type ReadOnlySession } from '../src/db.ts';
 import { displayURL } from '../src/redact.ts';
 import type { Profile } from '../src/profile.ts';
-import { isBlocking as blocking, type Finding, type ProbeOutcome, type ProbeRun, type StepRecord } from '../src/findings.ts';
+import { isBlocking as blocking, type Finding, type ProbeOutcome, type ProbeRun, type Severity, type StepRecord } from '../src/findings.ts';
 import type { Probe, ProbeContext } from './probe.ts';
 
 export type { ProbeOutcome, ProbeRun, StepRecord, StepStatus } from '../src/findings.ts';
@@ -76,6 +76,8 @@ function unreachableOutcome(probe: Probe, cause: string): ProbeOutcome {
  */
 async function runOne(db: GuardedDatabase, probe: Probe, options: RunOptions): Promise<ProbeOutcome> {
   const outcome = baseOutcome(probe);
+  const setting = options.profile.database.probes[probe.id];
+  if (setting && !setting.enabled) return { ...outcome, status: 'skipped', skipReason: `turned off by the profile: ${setting.reason}` };
   const started = performance.now();
   const limitMs = options.config.database.probeTimeoutMs;
   let abandoned = false;
@@ -167,8 +169,20 @@ async function runOne(db: GuardedDatabase, probe: Probe, options: RunOptions): P
     connection?.release();
   }
   outcome.durationMs = Math.round(performance.now() - started);
+  if (setting?.severity) withSeverity(outcome, setting.severity, setting.reason);
   if (outcome.status !== 'skipped') outcome.status = outcome.findings.some(blocking) ? 'failed' : outcome.unobserved.length ? 'broken' : 'passed';
   return outcome;
+}
+
+/** The profile's severity for this probe's findings (facts stay facts), recorded with its reason. */
+function withSeverity(outcome: ProbeOutcome, severity: Severity, reason: string): void {
+  // A step's findings are the outcome's own objects: setting them here sets both.
+  for (const finding of outcome.findings) if (finding.severity !== 'info') finding.severity = severity;
+  for (const step of outcome.steps) {
+    if (step.status === 'broken') continue;
+    step.status = step.findings.some(blocking) ? 'failed' : step.findings.length ? 'warning' : 'passed';
+  }
+  outcome.severitySet = { severity, reason };
 }
 
 function normalizeSql(sql: string): string {

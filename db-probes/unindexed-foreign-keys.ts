@@ -12,7 +12,9 @@ export default defineProbe({
   id: 'unindexed-foreign-keys',
   title: 'Foreign keys without an index',
   group: 'Indexes',
-  severity: 'major',
+  // A design choice as often as damage (many apps leave keys unindexed on purpose): a warning,
+  // unless the profile raises it (the demo's does: every key of its schema is indexed).
+  severity: 'minor',
   what: "Every foreign key in the profile's schemas has an index whose leading columns are the key's columns on the referencing table.",
   why: "Indexes are built in a restore's last, post-data step: when that step fails, the tables and data look complete, but every delete or key update on the parent table scans the whole child table and holds its locks meanwhile, and joins on the key slow down.",
   async run(ctx) {
@@ -43,7 +45,7 @@ export default defineProbe({
         const child = `${key.child_table}.${key.child_columns.join(', ')}`;
         const parent = `${key.parent_table}.${key.parent_columns.join(', ')}`;
         ctx.finding({
-          severity: 'major',
+          severity: 'minor',
           table: key.child_table,
           column: key.child_columns.join(', '),
           message: `${child}: foreign key ${key.name} → ${parent} has no index on ${key.child_table} (${key.child_columns.join(', ')}): deletes on ${key.parent_table} scan all of ${key.child_table}`,

@@ -28,6 +28,10 @@ for (const probe of probes) {
     test.skip(!outcome, `probe ${probe.id} did not run`);
     test.skip(outcome!.status === 'skipped', outcome!.skipReason);
 
+    if (outcome!.severitySet) {
+      const { severity, reason } = outcome!.severitySet;
+      await test.step(`Severity of this check's findings set by the profile to ${severity}: ${reason}`, async () => {});
+    }
     if (outcome!.facts.length) {
       await test.step('Facts', async () => {
         for (const fact of outcome!.facts) await test.step(`${fact.name}: ${fact.value}`, async () => {});

@@ -56,6 +56,10 @@ export default defineProfile({
     mustNotBeEmpty: [{ table: 'dashboard_counts', whenNotEmpty: 'users' }],
     primary: true,
     gates: ['connectivity', 'schema-presence'],
+    probes: {
+      'unindexed-foreign-keys': { severity: 'major', reason: 'Every foreign key of this app is indexed by its migrations: a missing index is a restore whose post-data step failed.' },
+      'missing-primary-keys': { severity: 'major', reason: 'Every table of this app has a primary key by its migrations: a missing one is a restore whose post-data step failed.' },
+    },
   },
   app: {
     healthPath: '/health',

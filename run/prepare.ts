@@ -1,6 +1,7 @@
 // One way to prepare a run, shared by every command (verify, probe) and by Playwright's global
 // setup: read the profile, resolve the target (starting the embedded default when none is
 // configured), and learn every secret of the run before anything is printed.
+import { probes } from '../db-probes/index.ts';
 import type { Config } from '../src/config.ts';
 import { loadProfile, type Profile } from '../src/profile.ts';
 import { qaAccounts, type Target } from '../src/target.ts';
@@ -28,6 +29,12 @@ export async function prepareRun(config: Config): Promise<PreparedRun> {
   }
   const embedded = await startEmbeddedTarget(config);
   return { config, profile, target: embedded.target, secrets: [...config.secrets, ...embedded.secrets], secretNames, stop: embedded.stop };
+}
+
+/** What is wrong with a profile that only Verity's probe list can tell: probes it names that do not exist. */
+export function profileProblems(profile: Profile): string[] {
+  const known = new Set(probes.map((p) => p.id));
+  return Object.keys(profile.database.probes).filter((id) => !known.has(id)).map((id) => `VERITY_PROFILE: database.probes names "${id}", which is no probe (known: ${[...known].join(', ')})`);
 }
 
 /**

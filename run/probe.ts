@@ -6,10 +6,11 @@ import path from 'node:path';
 import { probes } from '../db-probes/index.ts';
 import { runProbes } from '../db-probes/runner.ts';
 import type { ProbeOutcome, ProbeRun } from '../src/findings.ts';
+import { loadProfile } from '../src/profile.ts';
 import { Redactor } from '../src/redact.ts';
 import { verdictOf, type Verdict } from '../src/verdict.ts';
-import { loadConfigOrExplain, parseEnvArgument, runCommand } from './cli.ts';
-import { prepareRun } from './prepare.ts';
+import { explainConfigProblems, loadConfigOrExplain, parseEnvArgument, runCommand } from './cli.ts';
+import { prepareRun, profileProblems } from './prepare.ts';
 
 async function main(argv: string[]): Promise<number> {
   const { envName, rest } = parseEnvArgument(argv);
@@ -25,6 +26,11 @@ async function main(argv: string[]): Promise<number> {
   if (!config) return 2;
   if (config.target.kind === 'configured' && !config.target.databaseURL) {
     console.error('Verity: DATABASE_URL is not set: `npm run probe` needs a database');
+    return 2;
+  }
+  const problems = profileProblems(await loadProfile(config.profile, config.envDir));
+  if (problems.length) {
+    explainConfigProblems(problems);
     return 2;
   }
   const run = await prepareRun(config);

@@ -10,7 +10,7 @@ import { ensureRunIdentity, runDirOf, verityEnvironment } from '../src/config.ts
 import { loadProfile } from '../src/profile.ts';
 import { readRunState } from '../src/run-state.ts';
 import { explainConfigProblems, loadConfigOrExplain, parseEnvArgument, runCommand } from './cli.ts';
-import { missingJourneySettings } from './prepare.ts';
+import { missingJourneySettings, profileProblems } from './prepare.ts';
 import { finishRun } from './finish.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
     console.error('Verity: --reporter is not allowed: it would replace the reporter that keeps secrets out of reports/');
     return 2;
   }
-  const missing = missingJourneySettings(config, await loadProfile(config.profile, config.envDir));
+  const profile = await loadProfile(config.profile, config.envDir);
+  const missing = [...profileProblems(profile), ...missingJourneySettings(config, profile)];
   if (missing.length) {
     explainConfigProblems(missing);
     return 2;

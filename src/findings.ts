@@ -55,6 +55,8 @@ export interface ProbeOutcome extends ProbeDescription {
   skipReason?: string;
   /** What Verity could not observe, and why: its own privileges, limits or connection, never the target's data. */
   unobserved: string[];
+  /** The profile set this probe's findings' severity: to what, and why. */
+  severitySet?: { severity: Severity; reason: string };
   findings: Finding[];
   facts: Fact[];
   steps: StepRecord[];

@@ -70,6 +70,15 @@ const databaseSchema = z.object({
   primary: z.boolean().default(true),
   /** Probes whose critical findings skip the journeys. */
   gates: z.array(z.string()).default(['connectivity', 'schema-presence']),
+  /**
+   * Per probe id: its findings' severity raised or lowered (critical, major: fail; minor: a
+   * warning; info: a fact), or the probe turned off, always with the reason the report shows.
+   */
+  probes: z.record(z.string(), z.object({
+    severity: z.enum(['critical', 'major', 'minor', 'info']).optional(),
+    enabled: z.boolean().default(true),
+    reason: z.string().min(10, 'expected the reason, in a sentence, that the report shows'),
+  }).refine((o) => o.severity !== undefined || !o.enabled, 'expected a severity, or enabled: false')).default({}),
 });
 
 const urlPath = z.string().startsWith('/', 'expected a path starting with /');
