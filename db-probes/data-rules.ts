@@ -19,14 +19,15 @@ export default defineProbe({
   title: 'Data rules of the application',
   group: 'Integrity',
   severity: 'critical',
-  what: "The profile's data rules, checked on every row: columns that must hold a non-blank value, columns unique regardless of letter case, and parent rows that must each have a child row (a user's role, a user's default settings).",
+  what: "The profile's data rules, checked on every row: columns that must hold a non-blank value (on every row, or where a condition holds), columns whose values must match a pattern (a password hash's format), columns unique regardless of letter case, and parent rows that must each have a child row (a user's role, a user's default settings).",
   why: 'These rules are kept by the application or by constraints a restore can lose: after a partial restore, a manual repair or a lost constraint, users can exist without an email, a role or their settings, and sign-in or the pages that assume them break for those users only.',
   async run(ctx) {
-    const { notBlank, uniqueIgnoringCase, everyParentHasChild } = ctx.profile.rules;
+    const { notBlank, matches, uniqueIgnoringCase, everyParentHasChild } = ctx.profile.rules;
     const critical = new Set(ctx.profile.criticalTables);
     const severityFor = (...tables: string[]): Severity => (tables.some((t) => critical.has(t)) ? 'critical' : 'major');
     const columns = await resolveColumns(ctx, [
       ...notBlank,
+      ...matches,
       ...uniqueIgnoringCase,
       ...everyParentHasChild.flatMap((r) => [r.parent, r.child]),
     ]);
@@ -48,16 +49,19 @@ export default defineProbe({
         message: `${ref.table}.${ref.column}: cannot check the rule: table ${ref.table} has no column ${ref.column}`,
       });
     };
-    ctx.fact('Data rules', notBlank.length + uniqueIgnoringCase.length + everyParentHasChild.length);
+    ctx.fact('Data rules', notBlank.length + matches.length + uniqueIgnoringCase.length + everyParentHasChild.length);
 
     // notBlank: one scan per table, however many of its columns have the rule; one step per rule.
-    const byTable = new Map<string, Resolved[]>();
+    type Counted = Resolved & { condition?: string };
+    const byTable = new Map<string, Counted[]>();
+    const sameRule = (a: Counted, b: Counted) => a.column === b.column && a.condition === b.condition;
     for (const ref of notBlank) {
       const col = where(ref);
       if (!col) continue;
+      const counted = { ...col, condition: ref.where };
       const tableKey = `${col.schema}.${col.table}`;
       if (!byTable.has(tableKey)) byTable.set(tableKey, []);
-      if (!byTable.get(tableKey)!.some((c) => c.column === col.column)) byTable.get(tableKey)!.push(col);
+      if (!byTable.get(tableKey)!.some((c) => sameRule(c, counted))) byTable.get(tableKey)!.push(counted);
     }
     const scans = new Map<string, Promise<{ sql: string; blanks: number[] }>>();
     const scan = (tableKey: string) => {
@@ -67,7 +71,8 @@ export default defineProbe({
         const { schema, table } = cols[0]!;
         const counts = cols.map((c, i) => {
           const v = `${ident(c.column)}::text`;
-          return `count(*) FILTER (WHERE ${v} IS NULL OR btrim(${v}, E' \\t\\r\\n') = '')::bigint AS c${i}`;
+          const condition = c.condition ? `(${c.condition}) AND ` : '';
+          return `count(*) FILTER (WHERE ${condition}(${v} IS NULL OR btrim(${v}, E' \\t\\r\\n') = ''))::bigint AS c${i}`;
         });
         const sql = `SELECT ${counts.join(', ')} FROM ${qualified(schema, table)}`;
         result = ctx.query<Record<string, string>>(sql).then(([row]) => ({ sql, blanks: cols.map((_, i) => Number(row![`c${i}`])) }));
@@ -78,19 +83,44 @@ export default defineProbe({
       return result;
     };
     for (const ref of notBlank) {
-      await ctx.step(`${ref.table}.${ref.column} is not blank`, async () => {
+      const condition = ref.where ? ` where ${ref.where}` : '';
+      await ctx.step(`${ref.table}.${ref.column} is not blank${condition}`, async () => {
         const col = where(ref);
         if (!col) return notFound(ref);
         const tableKey = `${col.schema}.${col.table}`;
         const { sql, blanks } = await scan(tableKey);
-        const n = blanks[byTable.get(tableKey)!.findIndex((c) => c.column === col.column)]!;
+        const n = blanks[byTable.get(tableKey)!.findIndex((c) => sameRule(c, { ...col, condition: ref.where }))]!;
         if (n > 0) {
           ctx.finding({
             severity: severityFor(col.table),
             table: col.table,
             column: col.column,
             count: n,
-            message: `${col.table}.${col.column}: ${noun(n, 'row is', 'rows are')} NULL, empty or blank`,
+            message: `${col.table}.${col.column}: ${noun(n, 'row is', 'rows are')} NULL, empty or blank${condition}`,
+            query: normalize(sql),
+          });
+        }
+      });
+    }
+
+    for (const rule of matches) {
+      const condition = rule.where ? ` where ${rule.where}` : '';
+      await ctx.step(`${rule.table}.${rule.column} matches ${rule.pattern}${condition}`, async () => {
+        const col = where(rule);
+        if (!col) return notFound(rule);
+        // Values are never reported: they are often secrets or personal data (hashes, emails).
+        const v = `${ident(col.column)}::text`;
+        const sql = `SELECT count(*)::bigint AS n FROM ${qualified(col.schema, col.table)}
+                     WHERE ${v} IS NOT NULL AND ${v} !~ $1${rule.where ? ` AND (${rule.where})` : ''}`;
+        const [row] = await ctx.query<{ n: string }>(sql, [rule.pattern]);
+        const n = Number(row!.n);
+        if (n > 0) {
+          ctx.finding({
+            severity: severityFor(col.table),
+            table: col.table,
+            column: col.column,
+            count: n,
+            message: `${col.table}.${col.column}: ${noun(n, 'value does', 'values do')} not match ${rule.pattern}${condition}`,
             query: normalize(sql),
           });
         }

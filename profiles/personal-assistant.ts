@@ -26,6 +26,8 @@ export default defineProfile({
       { from: { table: 'memory_context_items', column: 'conversation_id' }, to: { table: 'conversation_states', column: 'conversation_id' } },
       // A cache: rows are rebuilt on demand, so no foreign key holds them back.
       { from: { table: 'dashboard_counts', column: 'user_id' }, to: { table: 'users', column: 'id' } },
+      // Enforced by a foreign key today: its loss must not go unseen.
+      { from: { table: 'user_settings', column: 'user_id' }, to: { table: 'users', column: 'id' }, foreignKey: true },
     ],
     rules: {
       notBlank: [
@@ -33,6 +35,8 @@ export default defineProfile({
         { table: 'roles', column: 'name' },
         { table: 'permissions', column: 'name' },
       ],
+      // Every hash the app writes is scrypt$N$r$p$salt$hash (base64 parts): anything else cannot sign in.
+      matches: [{ table: 'users', column: 'password_hash', pattern: '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$' }],
       uniqueIgnoringCase: [{ table: 'users', column: 'email' }],
       everyParentHasChild: [
         { name: 'every user has a role', parent: { table: 'users', column: 'id' }, child: { table: 'user_roles', column: 'user_id' } },

@@ -32,11 +32,19 @@ const databaseSchema = z.object({
   /** Tables whose absence makes the target unusable: a gate for the journeys. */
   criticalTables: z.array(identifier),
   expectedExtensions: z.array(identifier).default([]),
-  /** References that have no foreign key on purpose; checked for orphans like foreign keys. */
-  relationships: z.array(z.object({ from: column, to: column })).default([]),
+  /**
+   * References checked for orphans: ones that have no foreign key on purpose, and ones a foreign key
+   * enforces today (foreignKey: true), so that losing that key is caught even without a baseline.
+   */
+  relationships: z.array(z.object({ from: column, to: column, foreignKey: z.boolean().default(false) })).default([]),
   rules: z.object({
-    /** Columns that must hold a value that is not blank. */
-    notBlank: z.array(column).default([]),
+    /** Columns that must hold a value that is not blank, on every row or where a condition holds (e.g. "is_active"). */
+    notBlank: z.array(column.extend({ where: sqlCondition('is_active AND deleted_at IS NULL').optional() })).default([]),
+    /** Columns whose values all match a pattern (a PostgreSQL regular expression), e.g. a password hash's format. */
+    matches: z.array(column.extend({
+      pattern: z.string().min(1),
+      where: sqlCondition('is_active').optional(),
+    })).default([]),
     /** Columns unique regardless of letter case (e.g. emails). */
     uniqueIgnoringCase: z.array(column).default([]),
     /** Every parent row has at least one child row (optionally of a kind). */
@@ -47,7 +55,7 @@ const databaseSchema = z.object({
       /** SQL condition on the child row (alias c), e.g. "c.settings_key = 'default_preferences'". */
       childWhere: sqlCondition("c.settings_key = 'default_preferences'").optional(),
     })).default([]),
-  }).default({ notBlank: [], uniqueIgnoringCase: [], everyParentHasChild: [] }),
+  }).default({ notBlank: [], matches: [], uniqueIgnoringCase: [], everyParentHasChild: [] }),
   /** Tables whose newest row must be recent: an old newest row means a restore from an old backup. */
   freshness: z.array(z.object({ table: identifier, column: identifier, maxAgeHours: z.number().positive() })).default([]),
   /** Session and token tables: rows past their expiry that are still active. */

@@ -36,6 +36,9 @@ const expectations: Record<string, Expectation> = {
   'sequence-behind': { fails: ['sequences'], names: 'users.id' },
   'invalid-index': { fails: ['invalid-indexes'], names: 'todos_title_key' },
   'dropped-foreign-key': { fails: ['inferred-references'], names: 'auth_tokens.session_id' },
+  // The demo's profile declares that a foreign key enforces it (so inferred-references, which leaves declared references alone, stays quiet).
+  'lost-declared-foreign-key': { fails: ['declared-relationships'], names: 'the foreign key that enforced it is gone' },
+  'malformed-password-hashes': { fails: ['data-rules'], names: 'users.password_hash: 6 values do not match' },
   'missing-fk-index': { fails: ['unindexed-foreign-keys'], names: 'auth_tokens' },
   'missing-primary-key': { fails: ['missing-primary-keys'], names: 'todos' },
   'stale-restore': { fails: ['freshness', 'stale-sessions'], names: 'conversation_messages.created_at' },

@@ -167,9 +167,39 @@ describe('data-rules', () => {
     assert.ok(scans.some((q) => q.includes('"email"') && q.includes('"password_hash"')));
   });
 
+  it('a not-blank rule with a condition counts only the rows it holds for; a pattern rule counts the values that do not match', async () => {
+    const rules = {
+      notBlank: [{ table: 'users', column: 'full_name', where: 'is_active' }],
+      matches: [{ table: 'users', column: 'email', pattern: '^[^@ ]+@[^@ ]+$', where: 'is_active' }],
+      uniqueIgnoringCase: [],
+      everyParentHasChild: [],
+    };
+    assert.equal((await runWithProfile(dataRules, { rules })).status, 'passed', 'the healthy demo keeps both rules');
+    try {
+      // Two inactive users and one active lose their names; one active and one inactive get a malformed email.
+      const inactive = await admin<{ id: string }>("SELECT id FROM users WHERE NOT is_active AND email LIKE '%@pa.example' ORDER BY id LIMIT 2");
+      const active = await admin<{ id: string }>("SELECT id FROM users WHERE is_active AND email LIKE '%@pa.example' ORDER BY id LIMIT 2");
+      assert.equal(inactive.length, 2, 'the seed has inactive users');
+      await admin("UPDATE users SET full_name = ' ' WHERE id = ANY($1::bigint[])", [[...inactive.map((u) => u.id), active[0]!.id]]);
+      await admin("UPDATE users SET email = 'no-at-sign-' || id WHERE id = ANY($1::bigint[])", [[active[1]!.id, inactive[0]!.id]]);
+      const outcome = await runWithProfile(dataRules, { rules });
+      assert.equal(outcome.status, 'failed');
+      assert.deepEqual(messages(outcome).sort(), [
+        'users.email: 1 value does not match ^[^@ ]+@[^@ ]+$ where is_active',
+        'users.full_name: 1 row is NULL, empty or blank where is_active',
+      ]);
+      assert.deepEqual(outcome.steps.map((s) => [s.name, s.status]), [
+        ['users.full_name is not blank where is_active', 'failed'],
+        ['users.email matches ^[^@ ]+@[^@ ]+$ where is_active', 'failed'],
+      ]);
+    } finally {
+      await demo.reset();
+    }
+  });
+
   it('a rule on a missing column is a major finding; on a missing table, only a note (schema-presence owns it)', async () => {
     const outcome = await runWithProfile(dataRules, {
-      rules: { notBlank: [{ table: 'users', column: 'nickname' }, { table: 'no_such_table', column: 'name' }], uniqueIgnoringCase: [], everyParentHasChild: [] },
+      rules: { notBlank: [{ table: 'users', column: 'nickname' }, { table: 'no_such_table', column: 'name' }], matches: [], uniqueIgnoringCase: [], everyParentHasChild: [] },
     });
     assert.equal(outcome.status, 'failed');
     assert.deepEqual(messages(outcome), ['users.nickname: cannot check the rule: table users has no column nickname']);

@@ -223,3 +223,44 @@ describe('orphans planted in the lab', () => {
     assert.match(outcome.findings[0]!.query ?? '', /FROM "App"\."orders" c .*FROM "App"\."coupons" p/);
   });
 });
+
+describe('a reference a foreign key enforces, on a column not named like a key', () => {
+  // Staff members hold a role code (text), enforced by a foreign key: nothing but the profile's
+  // declaration says it matters, since no probe can guess a reference from the name "role".
+  const staffProfile = defineProfile({
+    name: 'staff',
+    database: {
+      schemas: ['Staff'],
+      expectedTables: ['roles', 'members'],
+      criticalTables: [],
+      relationships: [{ from: { table: 'members', column: 'role' }, to: { table: 'roles', column: 'code' }, foreignKey: true }],
+    },
+  });
+  const run = async (probe: Probe) =>
+    (await runProbes({ databaseURL: inLab(demo.verifierDatabaseURL), config: testConfig(), profile: staffProfile, probes: [probe] })).outcomes[0]!;
+
+  before(async () => {
+    await labAdmin(`
+      CREATE SCHEMA "Staff";
+      CREATE TABLE "Staff".roles (code text PRIMARY KEY);
+      CREATE TABLE "Staff".members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), role text NOT NULL CONSTRAINT members_role_fkey REFERENCES "Staff".roles (code));
+      INSERT INTO "Staff".roles VALUES ('owner'), ('editor');
+      INSERT INTO "Staff".members (role) VALUES ('owner'), ('editor'), ('editor');`);
+  });
+
+  it('while the key is there: silent, and the key is named among the facts', async () => {
+    const outcome = await run(declaredRelationships);
+    assertSilent(outcome);
+    assert.deepEqual(outcome.facts, [{ name: 'Foreign key of members.role', value: 'members_role_fkey' }]);
+  });
+
+  it('once the key is dropped: declared-relationships names its loss; nothing else could have', async () => {
+    await labAdmin('ALTER TABLE "Staff".members DROP CONSTRAINT members_role_fkey');
+    const outcome = await run(declaredRelationships);
+    assert.equal(outcome.status, 'failed');
+    assert.deepEqual(outcome.findings.map((f) => [f.severity, f.message]), [
+      ['major', 'members.role → roles.code: the foreign key that enforced it is gone (the profile says one does)'],
+    ]);
+    assertSilent(await run(inferredReferences));
+  });
+});

@@ -56,6 +56,12 @@ const symptoms: Record<FaultName, (demo: Demo) => Promise<void>> = {
   'dropped-foreign-key': async (d) => {
     assert.equal(await count(d, "SELECT count(*) AS n FROM pg_constraint WHERE conname = 'auth_tokens_session_id_fkey'"), 0);
   },
+  'lost-declared-foreign-key': async (d) => {
+    assert.equal(await count(d, "SELECT count(*) AS n FROM pg_constraint WHERE conname = 'user_settings_user_id_fkey'"), 0);
+  },
+  'malformed-password-hashes': async (d) => {
+    assert.equal(await count(d, "SELECT count(*) AS n FROM users WHERE password_hash !~ '^scrypt\\$'"), 6);
+  },
   'missing-fk-index': async (d) => {
     assert.equal(await exists(d, 'auth_tokens_session_id_idx'), false);
   },
