@@ -32,7 +32,7 @@ export default async function globalSetup() {
     if (target.baseURL && state.health?.ok && profile.app.version) state.appVersion = await appVersion(target.baseURL, profile.app.version);
     // A shard of a sharded run takes the database checks an earlier job ran: the data is probed once.
     if (config.probeResultsFile) state.probes = readProbeResults(config.probeResultsFile);
-    else if (target.databaseURL) state.probes = await runProbes({ databaseURL: target.databaseURL, config, profile, probes });
+    else if (target.databaseURL) state.probes = await runProbes({ databaseURL: target.databaseURL, config, profile, probes, baseline: run.baseline });
     else state.probesNotRun = 'DATABASE_URL is not set: the database checks did not run';
     if (target.appLogFile && existsSync(target.appLogFile)) state.appLogOffset = statSync(target.appLogFile).size;
   } catch (err) {

@@ -26,6 +26,9 @@ import connectionSaturation from './connection-saturation.ts';
 import longTransactions from './long-transactions.ts';
 import blockedLocks from './blocked-locks.ts';
 import crashSigns from './crash-signs.ts';
+import schemaDrift from './schema-drift.ts';
+import dataLoss from './data-loss.ts';
+import acceptedFindings from './accepted-findings.ts';
 
 export const probes: Probe[] = [
   // Reported, never failed
@@ -62,4 +65,9 @@ export const probes: Probe[] = [
   blockedLocks,
   // Did it crash?
   crashSigns,
+  // Is it as the baseline recorded it (npm run baseline)?
+  schemaDrift,
+  dataLoss,
+  // Runs after every other probe: the baseline's accepted findings met theirs.
+  acceptedFindings,
 ];

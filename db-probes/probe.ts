@@ -2,6 +2,8 @@
 // The runner, not the probe, owns connections, transactions, timeouts, concurrency and reporting.
 import type { Config } from '../src/config.ts';
 import type { DatabaseProfile } from '../src/profile.ts';
+import type { AcceptanceReview } from '../src/acceptance.ts';
+import type { Baseline } from '../src/baseline.ts';
 import type { Fact, Finding, ProbeDescription } from '../src/findings.ts';
 
 export type { Fact, Finding, ProbeGroup, Severity } from '../src/findings.ts';
@@ -19,9 +21,15 @@ export interface ProbeContext {
   cannotObserve(what: string): void;
   profile: DatabaseProfile;
   thresholds: Config['thresholds'] & { dbLatencyMs: number };
+  /** The known-good state (VERITY_BASELINE or the profile's database.baseline), when there is one. */
+  baseline?: { file: string; recorded: Baseline };
+  /** For a probe that runs after the others: how the baseline's accepted findings met theirs. */
+  acceptance?: AcceptanceReview;
 }
 
 export interface Probe extends ProbeDescription {
+  /** Runs once every other probe has finished (it reads what they found: ctx.acceptance). */
+  runsLast?: boolean;
   run(ctx: ProbeContext): Promise<void>;
 }
 

@@ -6,6 +6,8 @@ import type { Config } from '../src/config.ts';
 import { GuardedDatabase, describeConnectionError, maxConnections, whyUnobservable, type Connection, type ReadOnlySession } from '../src/db.ts';
 import { displayURL } from '../src/redact.ts';
 import type { Profile } from '../src/profile.ts';
+import { applyAcceptances, type AcceptanceReview } from '../src/acceptance.ts';
+import type { Baseline } from '../src/baseline.ts';
 import { isBlocking as blocking, type Finding, type ProbeOutcome, type ProbeRun, type Severity, type StepRecord } from '../src/findings.ts';
 import type { Probe, ProbeContext } from './probe.ts';
 
@@ -16,6 +18,8 @@ export interface RunOptions {
   config: Pick<Config, 'database' | 'thresholds' | 'budgets'>;
   profile: Profile;
   probes: Probe[];
+  /** The known-good state: the drift and data-loss probes compare with it, and its accepted findings are applied. */
+  baseline?: { file: string; recorded: Baseline };
 }
 
 class Skip extends Error {}
@@ -30,21 +34,26 @@ export async function runProbes(options: RunOptions): Promise<ProbeRun> {
     } catch (err) {
       run.unreachable = describeConnectionError(err, options.databaseURL);
     }
-    const queue = [...probes];
     const results = new Map<string, ProbeOutcome>();
-    const worker = async () => {
-      for (let probe = queue.shift(); probe; probe = queue.shift()) {
-        results.set(probe.id, run.unreachable ? unreachableOutcome(probe, run.unreachable) : await runOne(db, probe, options));
-      }
+    const runAll = async (queue: Probe[], acceptance?: AcceptanceReview) => {
+      const worker = async () => {
+        for (let probe = queue.shift(); probe; probe = queue.shift()) {
+          results.set(probe.id, run.unreachable ? unreachableOutcome(probe, run.unreachable) : await runOne(db, probe, options, acceptance));
+        }
+      };
+      await Promise.all(Array.from({ length: maxConnections }, worker));
     };
-    await Promise.all(Array.from({ length: maxConnections }, worker));
+    await runAll(probes.filter((p) => !p.runsLast));
+    // The baseline's accepted findings are applied to what the others found; the last probes report how.
+    const acceptance = options.baseline && !run.unreachable ? accept([...results.values()], options.baseline.recorded) : undefined;
+    await runAll(probes.filter((p) => p.runsLast), acceptance);
     run.outcomes = probes.map((p) => results.get(p.id)!);
   } finally {
     await db.end();
   }
   const gateFinding = run.outcomes
     .filter((o) => profile.database.gates.includes(o.id))
-    .flatMap((o) => o.findings.filter((f) => f.severity === 'critical'))[0];
+    .flatMap((o) => o.findings.filter((f) => f.severity === 'critical' && !f.accepted))[0];
   if (run.unreachable) run.gate = { open: false, reason: `database unreachable: ${run.unreachable}` };
   else if (gateFinding) run.gate = { open: false, reason: gateFinding.message };
   return run;
@@ -74,7 +83,7 @@ function unreachableOutcome(probe: Probe, cause: string): ProbeOutcome {
  * probe timeout the probe is abandoned: its statement cancelled, its connection destroyed, and
  * whatever it still tries to report ignored.
  */
-async function runOne(db: GuardedDatabase, probe: Probe, options: RunOptions): Promise<ProbeOutcome> {
+async function runOne(db: GuardedDatabase, probe: Probe, options: RunOptions, acceptance?: AcceptanceReview): Promise<ProbeOutcome> {
   const outcome = baseOutcome(probe);
   const setting = options.profile.database.probes[probe.id];
   if (setting && !setting.enabled) return { ...outcome, status: 'skipped', skipReason: `turned off by the profile: ${setting.reason}` };
@@ -92,6 +101,8 @@ async function runOne(db: GuardedDatabase, probe: Probe, options: RunOptions): P
   const ctx: ProbeContext = {
     profile: options.profile.database,
     thresholds: { ...options.config.thresholds, dbLatencyMs: options.config.budgets.dbLatencyMs },
+    ...(options.baseline ? { baseline: options.baseline } : {}),
+    ...(acceptance ? { acceptance } : {}),
     query: async (sql, params) => {
       if (abandoned) throw new Error('the probe was abandoned');
       if (current) {
@@ -178,11 +189,24 @@ async function runOne(db: GuardedDatabase, probe: Probe, options: RunOptions): P
 function withSeverity(outcome: ProbeOutcome, severity: Severity, reason: string): void {
   // A step's findings are the outcome's own objects: setting them here sets both.
   for (const finding of outcome.findings) if (finding.severity !== 'info') finding.severity = severity;
+  restate(outcome);
+  outcome.severitySet = { severity, reason };
+}
+
+/** The baseline's accepted findings marked on the outcomes (in place), and how they met. */
+function accept(outcomes: ProbeOutcome[], baseline: Baseline): AcceptanceReview {
+  const review = applyAcceptances(outcomes, baseline.accepted, new Date().toISOString().slice(0, 10));
+  for (const outcome of outcomes) restate(outcome);
+  return review;
+}
+
+/** Steps' and the outcome's status from their findings, once those changed severity or were accepted. */
+function restate(outcome: ProbeOutcome): void {
   for (const step of outcome.steps) {
     if (step.status === 'broken') continue;
     step.status = step.findings.some(blocking) ? 'failed' : step.findings.length ? 'warning' : 'passed';
   }
-  outcome.severitySet = { severity, reason };
+  if (outcome.status === 'failed' && !outcome.findings.some(blocking)) outcome.status = outcome.unobserved.length ? 'broken' : 'passed';
 }
 
 function normalizeSql(sql: string): string {

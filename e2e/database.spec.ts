@@ -2,16 +2,15 @@
 // here each outcome is told as a test: its rules as steps, its findings as a table.
 import * as allure from 'allure-js-commons';
 import { probes } from '../db-probes/index.ts';
-import type { Finding, Severity } from '../src/findings.ts';
+import { isBlocking as blocking, type Finding, type Severity } from '../src/findings.ts';
 import { labels, type AllureSeverity } from './allure-labels.ts';
 import { expect, test } from './fixtures.ts';
 
 const allureSeverity: Record<Exclude<Severity, 'info'>, AllureSeverity> = { critical: 'critical', major: 'normal', minor: 'minor' };
-const blocking = (f: Finding) => f.severity === 'critical' || f.severity === 'major';
 
 function findingsTable(findings: Finding[]): string {
   const cell = (v: unknown) => `"${String(v ?? '').replace(/"/g, '""')}"`;
-  return ['severity,table,column,count,message', ...findings.map((f) => [f.severity, f.table, f.column, f.count, f.message].map(cell).join(','))].join('\n');
+  return ['severity,table,column,count,message,accepted because', ...findings.map((f) => [f.severity, f.table, f.column, f.count, f.message, f.accepted?.reason].map(cell).join(','))].join('\n');
 }
 
 for (const probe of probes) {
@@ -42,7 +41,7 @@ for (const probe of probes) {
         if (step.queries.length) await allure.attachment('Queries', step.queries.join(';\n\n') + ';', 'text/plain');
         if (step.findings.length) await allure.attachment('Findings', findingsTable(step.findings), 'text/csv');
         for (const warning of step.findings.filter((f) => !blocking(f))) {
-          await test.step(`Warning (${warning.severity}): ${warning.message}`, async () => {});
+          await test.step(warning.accepted ? `Accepted (${warning.severity}, ${warning.accepted.reason || 'no reason given yet'}): ${warning.message}` : `Warning (${warning.severity}): ${warning.message}`, async () => {});
         }
         expect.soft(step.findings.filter(blocking).map((f) => f.message), `${step.name}: critical or major findings`).toEqual([]);
       });

@@ -2,6 +2,7 @@
 // setup: read the profile, resolve the target (starting the embedded default when none is
 // configured), and learn every secret of the run before anything is printed.
 import { probes } from '../db-probes/index.ts';
+import { loadBaseline, type Baseline } from '../src/baseline.ts';
 import type { Config } from '../src/config.ts';
 import { loadProfile, type Profile } from '../src/profile.ts';
 import { qaAccounts, type Target } from '../src/target.ts';
@@ -15,26 +16,48 @@ export interface PreparedRun {
   secrets: string[];
   /** JSON fields and cookies whose values are secret: the profile's password and token fields. */
   secretNames: string[];
+  /** The known-good state the probes compare with, when one is set. */
+  baseline?: { file: string; recorded: Baseline };
   /** Stops what was started for the run (the embedded default). */
   stop(): Promise<void>;
 }
 
-export async function prepareRun(config: Config): Promise<PreparedRun> {
+/** `withBaseline: false` for the command that records one: it must not compare with the one it replaces. */
+export async function prepareRun(config: Config, { withBaseline = true } = {}): Promise<PreparedRun> {
   const profile = await loadProfile(config.profile, config.envDir);
   const auth = profile.app.auth;
   const secretNames = auth ? [auth.passwordField, auth.accessTokenField, auth.refreshTokenField, auth.accessCookie, auth.refreshCookie] : [];
+  const baseline = withBaseline ? baselineOf(config, profile) : undefined;
+  const shared = { config, profile, secretNames, ...(baseline ? { baseline } : {}) };
   if (config.target.kind === 'configured') {
     const target: Target = { ...config.target, appLogFile: config.target.appLogFile ?? profile.app.logFile };
-    return { config, profile, target, secrets: config.secrets, secretNames, stop: async () => undefined };
+    return { ...shared, target, secrets: config.secrets, stop: async () => undefined };
   }
   const embedded = await startEmbeddedTarget(config);
-  return { config, profile, target: embedded.target, secrets: [...config.secrets, ...embedded.secrets], secretNames, stop: embedded.stop };
+  return { ...shared, target: embedded.target, secrets: [...config.secrets, ...embedded.secrets], stop: embedded.stop };
 }
 
-/** What is wrong with a profile that only Verity's probe list can tell: probes it names that do not exist. */
-export function profileProblems(profile: Profile): string[] {
+/** The baseline VERITY_BASELINE names, else the profile's; throws one line when it cannot be read. */
+export function baselineOf(config: Config, profile: Profile): { file: string; recorded: Baseline } | undefined {
+  const [file, setting] = config.baseline ? [config.baseline, 'VERITY_BASELINE'] : [profile.database.baseline, 'database.baseline (profile)'];
+  return file ? { file, recorded: loadBaseline(file, setting!) } : undefined;
+}
+
+/**
+ * What is wrong with a profile that only Verity's probe list and files can tell: probes it names
+ * that do not exist, a baseline that cannot be read.
+ */
+export function profileProblems(profile: Profile, config?: Config): string[] {
   const known = new Set(probes.map((p) => p.id));
-  return Object.keys(profile.database.probes).filter((id) => !known.has(id)).map((id) => `VERITY_PROFILE: database.probes names "${id}", which is no probe (known: ${[...known].join(', ')})`);
+  const problems = Object.keys(profile.database.probes).filter((id) => !known.has(id)).map((id) => `VERITY_PROFILE: database.probes names "${id}", which is no probe (known: ${[...known].join(', ')})`);
+  if (config) {
+    try {
+      baselineOf(config, profile);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return problems;
 }
 
 /**

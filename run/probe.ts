@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { probes } from '../db-probes/index.ts';
 import { runProbes } from '../db-probes/runner.ts';
-import type { ProbeOutcome, ProbeRun } from '../src/findings.ts';
+import { isBlocking, type ProbeOutcome, type ProbeRun } from '../src/findings.ts';
 import { loadProfile } from '../src/profile.ts';
 import { Redactor } from '../src/redact.ts';
 import { verdictOf, type Verdict } from '../src/verdict.ts';
@@ -28,14 +28,14 @@ async function main(argv: string[]): Promise<number> {
     console.error('Verity: DATABASE_URL is not set: `npm run probe` needs a database');
     return 2;
   }
-  const problems = profileProblems(await loadProfile(config.profile, config.envDir));
+  const problems = profileProblems(await loadProfile(config.profile, config.envDir), config);
   if (problems.length) {
     explainConfigProblems(problems);
     return 2;
   }
   const run = await prepareRun(config);
   try {
-    const result = await runProbes({ databaseURL: run.target.databaseURL!, config, profile: run.profile, probes });
+    const result = await runProbes({ databaseURL: run.target.databaseURL!, config, profile: run.profile, probes, baseline: run.baseline });
     const verdict = verdictOf({ probes: result, failedJourneys: [], unobserved: result.unreachable ? [result.unreachable] : [] });
     const redactor = new Redactor(run.secrets, run.secretNames);
     if (outFile) writeFileSync(path.resolve(config.envDir, outFile), redactor.scrub(JSON.stringify(result, null, 2)));
@@ -50,7 +50,7 @@ const mark: Record<ProbeOutcome['status'], string> = { passed: 'PASS', failed: '
 
 function table(run: ProbeRun, verdict: Verdict): string {
   const rows = run.outcomes.map((o) => {
-    const blocking = o.findings.filter((f) => f.severity === 'critical' || f.severity === 'major');
+    const blocking = o.findings.filter(isBlocking);
     const warnings = o.findings.length - blocking.length;
     const detail = o.status === 'skipped' ? o.skipReason ?? '' : blocking[0]?.message ?? (o.unobserved[0] ? `not observed: ${o.unobserved[0]}` : warnings ? `${warnings} warning(s): ${o.findings[0]!.message}` : '');
     return [mark[o.status], o.id, String(blocking.length), detail];

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config.ts';
+import { isBlocking } from '../src/findings.ts';
 import { displayURL } from '../src/redact.ts';
 import type { RunState } from '../src/run-state.ts';
 import { verdictOf, type Verdict } from '../src/verdict.ts';
@@ -139,7 +140,7 @@ function collect({ config, state, layers, failures }: SummaryInput): Summary {
   const labels = [...layerOrder, ...Object.keys(byLayer).filter((k) => !layerOrder.includes(k))];
   const worst = (state?.probes?.outcomes ?? [])
     .flatMap((o) => o.findings.map((f) => ({ ...f, probe: o.id })))
-    .filter((f) => f.severity === 'critical' || f.severity === 'major')
+    .filter(isBlocking)
     .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
   const notes: string[] = [];
   if (state?.health && !state.health.ok) notes.push(`Target health: ${state.health.detail}`);

@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const profile = await loadProfile(config.profile, config.envDir);
-  const missing = [...profileProblems(profile), ...missingJourneySettings(config, profile)];
+  const missing = [...profileProblems(profile, config), ...missingJourneySettings(config, profile)];
   if (missing.length) {
     explainConfigProblems(missing);
     return 2;

@@ -54,6 +54,8 @@ const settingsSchema = z.object({
     })
     .optional(),
   VERITY_PROFILE: z.string().min(1).default('personal-assistant'),
+  // The known-good state recorded by `npm run baseline -- --out FILE`: drift, data loss and accepted findings.
+  VERITY_BASELINE: z.string().min(1).optional(),
 
   // Journey accounts, one way of three: a JSON file, JSON in one variable, or the QA/admin pairs.
   VERITY_ACCOUNTS_FILE: z.string().min(1).optional(),
@@ -131,6 +133,8 @@ export interface Config {
    */
   target: Target;
   profile: string;
+  /** The baseline file (VERITY_BASELINE), resolved; the profile may name one too. */
+  baseline?: string;
   jwt: { jwksURL?: string; publicKey?: string; secret?: string; issuer?: string; audience?: string };
   embedded: { scale: number; accessTtlSeconds: number; authMode: 'bearer' | 'cookie' };
   budgets: {
@@ -232,6 +236,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       accounts,
     },
     profile: s.VERITY_PROFILE,
+    ...(s.VERITY_BASELINE ? { baseline: path.resolve(envDir, s.VERITY_BASELINE) } : {}),
     jwt: {
       jwksURL: s.VERITY_JWKS_URL,
       publicKey: s.VERITY_JWT_PUBLIC_KEY,

@@ -5,7 +5,7 @@
 /** critical and major fail the probe's test; minor passes with a warning; info never fails. */
 export type Severity = 'critical' | 'major' | 'minor' | 'info';
 
-export type ProbeGroup = 'Server' | 'Connectivity' | 'Schema' | 'Integrity' | 'Indexes' | 'Sessions' | 'Freshness' | 'Privileges' | 'Activity' | 'Crash signs';
+export type ProbeGroup = 'Server' | 'Connectivity' | 'Schema' | 'Integrity' | 'Indexes' | 'Sessions' | 'Freshness' | 'Privileges' | 'Activity' | 'Crash signs' | 'Baseline';
 
 export interface Finding {
   severity: Severity;
@@ -16,6 +16,8 @@ export interface Finding {
   count?: number;
   /** The query that found it (never a secret). */
   query?: string;
+  /** Accepted in the baseline as the known-good state: shown with its reason, never failing. */
+  accepted?: { reason: string; until?: string };
 }
 
 /** A fact reported for the reader, never a failure: server version, row counts, … */
@@ -73,4 +75,8 @@ export interface ProbeRun {
   gate: { open: boolean; reason?: string };
 }
 
-export const isBlocking = (f: Finding) => f.severity === 'critical' || f.severity === 'major';
+/** A critical or major finding nobody accepted: it fails its check. */
+export const isBlocking = (f: Finding) => !f.accepted && (f.severity === 'critical' || f.severity === 'major');
+
+/** What a reader should still read: minor findings, and accepted ones. */
+export const isWarning = (f: Finding) => f.severity === 'minor' || (!!f.accepted && f.severity !== 'info');

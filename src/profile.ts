@@ -74,6 +74,16 @@ const databaseSchema = z.object({
   }).optional(),
   /** Tables that must not be empty while another is not (an UNLOGGED table is emptied by a crash). */
   mustNotBeEmpty: z.array(z.object({ table: identifier, whenNotEmpty: identifier })).default([]),
+  /**
+   * The known-good state (npm run baseline): a file, relative to this profile's folder.
+   * VERITY_BASELINE wins over it.
+   */
+  baseline: z.string().min(1).optional(),
+  /** How many rows a table may have lost since the baseline before data-loss fails: a fraction; 1 for a table the app empties on purpose. */
+  dataLoss: z.object({
+    tolerance: z.number().min(0).max(1).default(0.05),
+    tables: z.record(identifier, z.number().min(0).max(1)).default({}),
+  }).default({ tolerance: 0.05, tables: {} }),
   /** The target is a primary: being in recovery is a finding. */
   primary: z.boolean().default(true),
   /** Probes whose critical findings skip the journeys. */
@@ -198,5 +208,8 @@ export async function loadProfile(nameOrPath: string, baseDir: string): Promise<
     throw new Error(`VERITY_PROFILE: cannot load "${nameOrPath}": ${err.message.split('\n')[0]}`);
   });
   if (!mod?.default?.database) throw new Error(`VERITY_PROFILE: "${nameOrPath}" does not export default defineProfile({...})`);
-  return mod.default;
+  const profile: Profile = mod.default;
+  // The baseline is named relative to the profile that names it.
+  if (profile.database.baseline) return { ...profile, database: { ...profile.database, baseline: path.resolve(path.dirname(file), profile.database.baseline) } };
+  return profile;
 }

@@ -6,10 +6,10 @@
 //   NO-GO             exit 1  the target failed a check: a journey, or a probe with a critical or
 //                             major finding, whether or not the Playwright project that reports
 //                             the probes ran.
-//   GO WITH WARNINGS  exit 0  nothing failed, but there are minor findings, or checks that passed
+//   GO WITH WARNINGS  exit 0  nothing failed, but there are minor or accepted findings, or checks that passed
 //                             only on a retry (flaky), to read.
 //   GO                exit 0  every check passed, nothing to read.
-import type { ProbeRun } from './findings.ts';
+import { isWarning, type ProbeRun } from './findings.ts';
 
 export type VerdictName = 'GO' | 'GO WITH WARNINGS' | 'NO-GO' | 'UNKNOWN';
 
@@ -37,7 +37,7 @@ export interface Verdict {
   failures: string[];
   /** The first of those: seen once the run ended. */
   targetFailures: string[];
-  /** Minor findings ("probe: message") and flaky checks ("flaky: title"). */
+  /** Minor and accepted findings ("probe: message", "probe: accepted: message") and flaky checks ("flaky: title"). */
   warnings: string[];
 }
 
@@ -51,7 +51,7 @@ export function verdictOf({ probes, failedJourneys, targetFailures = [], unobser
     failures: [...targetFailures, ...outcomes.filter((o) => o.status === 'failed').map((o) => o.id), ...failedJourneys],
     targetFailures,
     warnings: [
-      ...outcomes.flatMap((o) => o.findings.filter((f) => f.severity === 'minor').map((f) => `${o.id}: ${f.message}`)),
+      ...outcomes.flatMap((o) => o.findings.filter(isWarning).map((f) => `${o.id}: ${f.accepted ? 'accepted: ' : ''}${f.message}`)),
       ...flaky.map((title) => `flaky: ${title}`),
     ],
   };

@@ -1,12 +1,14 @@
 // Verity's tests run against the real demo on a real embedded PostgreSQL. This file starts one
 // and builds the typed config Verity would have, without reading the developer's .env.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { seedAccounts, startDemo, type Demo, type DemoOptions, type FaultName } from '../../demo-app/src/index.ts';
+import { readState, type Baseline } from '../../src/baseline.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { GuardedDatabase } from '../../src/db.ts';
 import { loadProfile, type Profile } from '../../src/profile.ts';
 import { runProbes, type ProbeOutcome } from '../../db-probes/runner.ts';
 import type { Account } from '../../src/target.ts';
@@ -24,11 +26,32 @@ export const testAccounts: Account[] = [
 /** A folder with no .env: what tests configure is exactly what they pass. */
 export const emptyEnvDir = mkdtempSync(path.join(tmpdir(), 'verity-test-env-'));
 
+/**
+ * The healthy demo's known-good state, recorded once per test process by the first startTarget():
+ * every test target is the same seeded template, so runs against one compare with it, as a user's
+ * runs would with theirs (VERITY_BASELINE).
+ */
+export const healthyBaselineFile = path.join(emptyEnvDir, 'demo.baseline.json');
+let healthyBaseline: Promise<void> | undefined;
+
+async function recordHealthyBaseline(demo: Demo): Promise<void> {
+  const config = loadConfig({ env: { VERITY_ENV_DIR: emptyEnvDir } });
+  const db = new GuardedDatabase(demo.verifierDatabaseURL, config.database);
+  try {
+    const state = await db.readOnly((s) => readState((sql, params) => s.query(sql, params), ['public'], config.thresholds.exactCountMaxRows));
+    const baseline: Baseline = { verity: 'baseline/1', recordedAt: new Date().toISOString(), database: 'the healthy test demo', schemas: ['public'], ...state, accepted: [] };
+    writeFileSync(healthyBaselineFile, JSON.stringify(baseline, null, 2));
+  } finally {
+    await db.end();
+  }
+}
+
 /** The settings every test starts from, as environment variables. */
 export function testEnvironment(extra: Record<string, string> = {}): Record<string, string> {
   return {
     VERITY_ENV_DIR: emptyEnvDir,
     VERITY_ACCOUNTS: JSON.stringify(testAccounts),
+    ...(existsSync(healthyBaselineFile) ? { VERITY_BASELINE: healthyBaselineFile } : {}),
     // Not retried, whatever CI says: a fault matrix's failure must fail the first time.
     VERITY_RETRIES: '0',
     ...extra,
@@ -39,8 +62,11 @@ export function testConfig(extra: Record<string, string> = {}): Config {
   return loadConfig({ env: testEnvironment(extra) });
 }
 
-export function startTarget(options: DemoOptions = {}): Promise<Demo> {
-  return startDemo({ accounts: seedAccounts(testAccounts), ...options });
+export async function startTarget(options: DemoOptions = {}): Promise<Demo> {
+  const demo = await startDemo({ accounts: seedAccounts(testAccounts), ...options });
+  healthyBaseline ??= recordHealthyBaseline(demo);
+  await healthyBaseline;
+  return demo;
 }
 
 let profile: Promise<Profile> | undefined;
