@@ -1,0 +1,187 @@
+// Adopting Verity for a database nobody here designed, as README's walk-through does it:
+// `npm run profile:init` drafts a profile, `npm run baseline` records the known-good state, and a
+// healthy `npm run probe` exits 0. Then each damage of the set exits 1, failing exactly the probes
+// this file's tables name, with messages naming the damage. On two databases unlike the demo: one
+// with conventions of its own (uuid and composite keys, two schemas, mixed-case names, a
+// partitioned table, references not named *_id), and the schema of a real published application
+// (better-auth, from the npm registry at a pinned version, its own migrations and its own API).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Demo } from '../demo-app/src/index.ts';
+import type { Baseline } from '../src/baseline.ts';
+import type { ProbeRun } from '../src/findings.ts';
+import { loadProfile, type Profile } from '../src/profile.ts';
+import { adoptionFaults, createPublishedApp, createUnlikeTheDemo, type AdoptionDatabase, type AdoptionFault } from './support/adoption-databases.ts';
+import { emptyEnvDir, startTarget } from './support/target.ts';
+import { repoRoot } from './support/verify-run.ts';
+
+interface Expectation {
+  /** Probes that must fail. */
+  fails: string[];
+  /** Per failing probe: text one of its findings must hold, naming the damage. */
+  names: Record<string, string>;
+  /** Probes that pass with a minor finding. */
+  warns?: string[];
+}
+
+interface Adoption {
+  title: string;
+  build(demo: Demo): Promise<AdoptionDatabase>;
+  /** What the drafted profile must hold for this database (not an empty shell). */
+  drafted(profile: Profile): void;
+  expectations: Record<AdoptionFault, Expectation>;
+}
+
+const adoptions: Adoption[] = [
+  {
+    title: 'a database with conventions unlike the demo\'s (ledger)',
+    build: (demo) => createUnlikeTheDemo(demo),
+    drafted(profile) {
+      const db = profile.database;
+      assert.deepEqual([...db.schemas].sort(), ['Core', 'billing'], 'both schemas');
+      for (const table of ['accounts', 'teams', 'logins', 'AuditLog', 'invoices', 'usage_events']) assert.ok(db.expectedTables.includes(table), `table ${table} drafted`);
+      assert.ok(!db.expectedTables.includes('usage_events_current'), 'partitions are listed under their parent');
+      assert.ok(db.sessions.some((s) => s.table === 'logins' && s.expiresColumn === 'expires_on' && /NOT s\.revoked/.test(s.activeWhere)), `its session table: ${JSON.stringify(db.sessions)}`);
+      assert.ok(db.relationships.some((r) => r.from.table === 'invoices' && r.from.column === 'payer' && r.to.table === 'accounts' && r.to.column === 'id'), `its key-less reference invoices.payer → accounts.id: ${JSON.stringify(db.relationships)}`);
+      assert.ok(db.rules.notBlank.some((r) => r.table === 'accounts' && r.column === 'email'), 'its e-mail rule (not blank)');
+      assert.ok(db.rules.uniqueIgnoringCase.some((r) => r.table === 'accounts' && r.column === 'email'), 'its e-mail rule (unique ignoring case)');
+      assert.ok(db.rules.matches.some((r) => r.table === 'accounts' && r.column === 'api_key' && r.pattern.startsWith('^ak_')), `its format pattern: ${JSON.stringify(db.rules.matches)}`);
+      assert.equal(db.applicationRole?.name, 'ledger_app', 'its application role');
+    },
+    expectations: {
+      'dropped-not-null': { fails: ['schema-drift'], names: { 'schema-drift': 'Core.accounts.email lost NOT NULL' } },
+      // The key's unindexed-foreign-key warning, accepted in the baseline, goes with it: listed for pruning.
+      'dropped-foreign-key': { fails: ['schema-drift'], names: { 'schema-drift': 'foreign key teams_owner_fkey on Core.teams is gone' }, warns: ['accepted-findings'] },
+      'lost-unique': { fails: ['schema-drift'], names: { 'schema-drift': 'unique constraint accounts_email_key on Core.accounts is gone' } },
+      'column-type-changed': { fails: ['schema-drift'], names: { 'schema-drift': 'billing.invoices.total changed type from numeric(12,2) to text' } },
+      'lost-grant': { fails: ['schema-drift', 'app-role-privileges'], names: { 'schema-drift': 'INSERT on Core.logins for ledger_app is gone', 'app-role-privileges': 'logins' } },
+      'rows-deleted': { fails: ['data-loss'], names: { 'data-loss': 'billing.invoice_lines:' } },
+      'older-restore': { fails: ['data-loss'], names: { 'data-loss': "Core.logins.created_on: the newest value is" } },
+      'dangling-reference': { fails: ['foreign-key-orphans'], names: { 'foreign-key-orphans': 'tasks' } },
+      'format-broken': { fails: ['data-rules'], names: { 'data-rules': 'accounts.api_key: 1 value' } },
+    },
+  },
+  {
+    title: 'the schema of a real published application (better-auth 1.7.25, its own migrations)',
+    build: (demo) => createPublishedApp(demo),
+    drafted(profile) {
+      const db = profile.database;
+      for (const table of ['user', 'session', 'account', 'verification']) assert.ok(db.expectedTables.includes(table), `table ${table} drafted`);
+      assert.ok(db.criticalTables.includes('user') && db.criticalTables.includes('session'), `critical: ${db.criticalTables.join(', ')}`);
+      assert.ok(db.sessions.some((s) => s.table === 'session' && s.expiresColumn === 'expiresAt'), `its session table: ${JSON.stringify(db.sessions)}`);
+      assert.ok(db.relationships.some((r) => r.from.table === 'verification' && r.from.column === 'value' && r.to.table === 'user'), `its key-less reference verification.value → user.id: ${JSON.stringify(db.relationships)}`);
+      assert.ok(db.rules.notBlank.some((r) => r.table === 'user' && r.column === 'email'), 'its e-mail rule (not blank)');
+      assert.ok(db.rules.uniqueIgnoringCase.some((r) => r.table === 'user' && r.column === 'email'), 'its e-mail rule (unique ignoring case)');
+      assert.ok(db.rules.matches.some((r) => r.table === 'account' && r.column === 'password'), `its format pattern (the scrypt hash): ${JSON.stringify(db.rules.matches)}`);
+      assert.equal(db.applicationRole?.name, 'better_auth_app', 'its application role');
+    },
+    expectations: {
+      'dropped-not-null': { fails: ['schema-drift'], names: { 'schema-drift': 'user.email lost NOT NULL' } },
+      'dropped-foreign-key': { fails: ['schema-drift'], names: { 'schema-drift': 'foreign key session_userId_fkey on session is gone' } },
+      'lost-unique': { fails: ['schema-drift'], names: { 'schema-drift': 'unique constraint user_email_key on user is gone' } },
+      'column-type-changed': { fails: ['schema-drift', 'stale-sessions'], names: { 'schema-drift': 'session.expiresAt changed type from timestamp' } },
+      'lost-grant': { fails: ['schema-drift', 'app-role-privileges'], names: { 'schema-drift': 'INSERT on session for better_auth_app is gone', 'app-role-privileges': 'session' } },
+      'rows-deleted': { fails: ['data-loss'], names: { 'data-loss': 'account:' } },
+      'older-restore': { fails: ['data-loss'], names: { 'data-loss': 'session.createdAt: the newest value is' } },
+      'dangling-reference': { fails: ['foreign-key-orphans'], names: { 'foreign-key-orphans': 'session' } },
+      'format-broken': { fails: ['data-rules'], names: { 'data-rules': 'account.password: 1 value' } },
+    },
+  },
+];
+
+let demo: Demo;
+before(async () => {
+  demo = await startTarget();
+});
+after(async () => {
+  await demo?.stop();
+});
+
+/** One of Verity's commands as a user runs it: no developer .env, only what is given. */
+function command(script: string, args: string[], env: Record<string, string>) {
+  const result = spawnSync('npm', ['run', '--silent', script, '--', ...args], {
+    cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, VERITY_ENV_DIR: emptyEnvDir, ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+for (const adoption of adoptions) {
+  describe(`adopting ${adoption.title}`, { timeout: 10 * 60_000 }, () => {
+    let db: AdoptionDatabase;
+    const folder = mkdtempSync(path.join(tmpdir(), 'verity-adopt-'));
+    const profileFile = path.join(folder, 'profile.ts');
+    const baselineFile = path.join(folder, 'baseline.json');
+    let env: Record<string, string>;
+    before(async () => {
+      db = await adoption.build(demo);
+      env = { DATABASE_URL: db.verifierURL, VERITY_PROFILE: profileFile };
+    });
+    after(async () => {
+      await db?.drop();
+    });
+
+    const probe = () => {
+      const run = command('probe', ['--json'], { ...env, VERITY_BASELINE: baselineFile });
+      assert.ok(run.stdout, `probe printed nothing: ${run.stderr}`);
+      return { run: JSON.parse(run.stdout) as ProbeRun, status: run.status };
+    };
+
+    it('profile:init drafts a profile holding the entries this database calls for', async () => {
+      const init = command('profile:init', ['--out', profileFile], { DATABASE_URL: db.verifierURL });
+      assert.equal(init.status, 0, init.stdout + init.stderr);
+      adoption.drafted(await loadProfile(profileFile, folder));
+    });
+
+    it('baseline records the schema, the data and today\'s findings, each left for a reason', () => {
+      const recorded = command('baseline', ['--out', baselineFile], env);
+      assert.equal(recorded.status, 0, recorded.stdout + recorded.stderr);
+      const baseline: Baseline = JSON.parse(readFileSync(baselineFile, 'utf8'));
+      assert.ok(Object.keys(baseline.schema.relations).length >= 4 && Object.keys(baseline.data.tables).length >= 4, 'tables recorded');
+      assert.ok(baseline.accepted.every((e) => e.reason === ''), 'reasons are for a person to write');
+      assert.doesNotMatch(readFileSync(baselineFile, 'utf8'), new RegExp(new URL(db.verifierURL).password), 'no password in the baseline');
+      // The review README asks for: a reason for each accepted finding (here, all design choices of this schema).
+      baseline.accepted = baseline.accepted.map((e) => ({ ...e, reason: 'a design choice of this schema, reviewed on adoption' }));
+      writeFileSync(baselineFile, JSON.stringify(baseline, null, 2));
+    });
+
+    it('a healthy probe exits 0: nothing fails, the accepted findings shown as accepted', () => {
+      const { run, status } = probe();
+      const failed = run.outcomes.filter((o) => o.status !== 'passed' && o.status !== 'skipped');
+      assert.deepEqual(failed.map((o) => `${o.id}: ${o.findings.map((f) => f.message).concat(o.unobserved).join('; ')}`), [], 'nothing fails or goes unobserved');
+      assert.deepEqual(run.outcomes.filter((o) => o.status === 'skipped').map((o) => o.id), [], 'nothing skipped');
+      assert.equal(status, 0, 'exit 0');
+    });
+
+    for (const fault of adoptionFaults) {
+      const expected = adoption.expectations[fault];
+      it(`${fault} → fails ${expected.fails.join(', ')}`, async () => {
+        await db.apply(fault);
+        try {
+          const { run, status } = probe();
+          const blocking = (o: ProbeRun['outcomes'][number]) => o.findings.filter((f) => !f.accepted && (f.severity === 'critical' || f.severity === 'major')).map((f) => f.message);
+          const failing = run.outcomes.flatMap((o) => blocking(o).map((m) => `${o.id}: ${m}`)).join('\n');
+          assert.deepEqual(
+            {
+              fails: run.outcomes.filter((o) => o.status === 'failed').map((o) => o.id).sort(),
+              warns: run.outcomes.filter((o) => o.status === 'passed' && o.findings.some((f) => f.severity === 'minor' && !f.accepted)).map((o) => o.id).sort(),
+            },
+            { fails: [...expected.fails].sort(), warns: [...(expected.warns ?? [])].sort() },
+            `${db.faults[fault].damages}\n${failing}`,
+          );
+          for (const [id, text] of Object.entries(expected.names)) {
+            const outcome = run.outcomes.find((o) => o.id === id)!;
+            assert.ok(blocking(outcome).some((m) => m.includes(text)), `${id} names "${text}":\n${blocking(outcome).join('\n')}`);
+          }
+          assert.equal(status, 1, 'exit 1');
+        } finally {
+          await db.reset();
+        }
+      });
+    }
+  });
+}
