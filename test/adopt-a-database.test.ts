@@ -110,6 +110,26 @@ function command(script: string, args: string[], env: Record<string, string>) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+describe('adopting the demo\'s database, as if Verity had never seen it (its own profile set aside)', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'verity-adopt-demo-'));
+  const profileFile = path.join(folder, 'profile.ts');
+  const baselineFile = path.join(folder, 'baseline.json');
+
+  it('profile:init, then baseline, then a healthy probe: exit 0 at each step, nothing failed or skipped', async () => {
+    const env = { DATABASE_URL: demo.verifierDatabaseURL, VERITY_PROFILE: profileFile };
+    const init = command('profile:init', ['--out', profileFile], { DATABASE_URL: demo.verifierDatabaseURL });
+    assert.equal(init.status, 0, init.stdout + init.stderr);
+    const drafted = (await loadProfile(profileFile, folder)).database;
+    assert.ok(drafted.sessions.some((s) => s.table === 'user_sessions') && drafted.rules.matches.some((r) => r.column === 'password_hash'), 'its session table and hash format drafted');
+    const recorded = command('baseline', ['--out', baselineFile], env);
+    assert.equal(recorded.status, 0, recorded.stdout + recorded.stderr);
+    const probe = command('probe', ['--json'], { ...env, VERITY_BASELINE: baselineFile });
+    const run: ProbeRun = JSON.parse(probe.stdout);
+    assert.deepEqual(run.outcomes.filter((o) => o.status === 'failed' || o.status === 'broken' || o.status === 'skipped').map((o) => `${o.id}: ${o.status}`), [], 'nothing failed, unobserved or skipped');
+    assert.equal(probe.status, 0, 'exit 0');
+  });
+});
+
 for (const adoption of adoptions) {
   describe(`adopting ${adoption.title}`, { timeout: 10 * 60_000 }, () => {
     let db: AdoptionDatabase;
