@@ -24,6 +24,8 @@ export default defineProbe({
     });
     if (!now) return;
     const critical = new Set(ctx.profile.criticalTables);
+    // A table that is gone is told once: not again for each of its constraints, indexes, triggers and grants.
+    const stillThere = (table: string) => table in now!.relations;
     const severityOf = (table: string | undefined): Severity => (table && critical.has(table.slice(table.indexOf('.') + 1)) ? 'critical' : 'major');
     const drift = (message: string, table?: string, extra: Partial<Finding> = {}) =>
       ctx.finding({ severity: severityOf(table), message, ...(table ? { table: displayName(table) } : {}), ...extra });
@@ -33,6 +35,7 @@ export default defineProbe({
       for (const [key, was] of Object.entries(before.constraints)) {
         const is = now!.constraints[key];
         const name = `${was.kind} ${key.slice(key.lastIndexOf('.') + 1)} on ${displayName(was.table)}`;
+        if (!stillThere(was.table)) continue;
         if (!is) drift(`${name} is gone (it was ${was.definition})`, was.table);
         else if (is.definition !== was.definition) drift(`${name} changed from ${was.definition} to ${is.definition}`, was.table);
         else if (was.validated && !is.validated) drift(`${name} is no longer validated (NOT VALID): rows written meanwhile were not checked`, was.table);
@@ -41,6 +44,7 @@ export default defineProbe({
     await ctx.step('Indexes', async () => {
       for (const [key, was] of Object.entries(before.indexes)) {
         const is = now!.indexes[key];
+        if (!stillThere(was.table)) continue;
         if (!is) drift(`index ${displayName(key)} on ${displayName(was.table)} is gone (it was ${was.definition})`, was.table);
         else if (is.definition !== was.definition) drift(`index ${displayName(key)} changed from ${was.definition} to ${is.definition}`, was.table);
       }
@@ -54,6 +58,7 @@ export default defineProbe({
       for (const [key, was] of Object.entries(before.triggers)) {
         const is = now!.triggers[key];
         const name = `trigger ${key.slice(key.lastIndexOf('.') + 1)} on ${displayName(was.table)}`;
+        if (!stillThere(was.table)) continue;
         if (!is) drift(`${name} is gone`, was.table);
         else if (is.definition !== was.definition) drift(`${name} changed from ${was.definition} to ${is.definition}`, was.table);
         else if (was.enabled !== 'D' && is.enabled === 'D') drift(`${name} is disabled: it no longer fires`, was.table);

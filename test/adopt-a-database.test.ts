@@ -205,3 +205,69 @@ for (const adoption of adoptions) {
     }
   });
 }
+
+describe('a baseline\'s life: a table\'s own tolerance, a deliberate change recorded with --update', () => {
+  let db: AdoptionDatabase;
+  const folder = mkdtempSync(path.join(tmpdir(), 'verity-adopt-life-'));
+  const profileFile = path.join(folder, 'profile.ts');
+  const baselineFile = path.join(folder, 'baseline.json');
+  let env: Record<string, string>;
+  before(async () => {
+    db = await createUnlikeTheDemo(demo, 'ledger_life');
+    env = { DATABASE_URL: db.verifierURL, VERITY_PROFILE: profileFile };
+    assert.equal(command('profile:init', ['--out', profileFile], { DATABASE_URL: db.verifierURL }).status, 0, 'drafted');
+    assert.equal(command('baseline', ['--out', baselineFile], env).status, 0, 'recorded');
+    const baseline: Baseline = JSON.parse(readFileSync(baselineFile, 'utf8'));
+    assert.ok(baseline.accepted.length > 0, 'the ledger has design choices to accept (an unindexed key, a table without a primary key)');
+    baseline.accepted = baseline.accepted.map((e, i) => ({ ...e, reason: `reviewed: design choice ${i}` }));
+    writeFileSync(baselineFile, JSON.stringify(baseline, null, 2));
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('--out on an existing baseline is refused, naming --update', () => {
+    const again = command('baseline', ['--out', baselineFile], env);
+    assert.equal(again.status, 2, again.stdout);
+    assert.match(again.stderr, /exists: record it again with --update/, again.stderr);
+  });
+
+  it('rows deleted within the tolerance the profile gives that table: data-loss passes; beyond it, fails', async () => {
+    const tolerant = path.join(folder, 'tolerant.ts');
+    writeFileSync(tolerant, [
+      "import drafted from './profile.ts';",
+      `import { defineProfile } from '${path.relative(folder, path.join(repoRoot, 'src', 'profile.ts')).split(path.sep).join('/')}';`,
+      "export default defineProfile({ ...drafted, database: { ...drafted.database, dataLoss: { tolerance: 0.05, tables: { invoice_lines: 0.2 } } } });",
+    ].join('\n'));
+    await db.apply('rows-deleted');
+    try {
+      const within = command('probe', ['--json'], { ...env, VERITY_PROFILE: tolerant, VERITY_BASELINE: baselineFile });
+      assert.equal(JSON.parse(within.stdout).outcomes.find((o: { id: string }) => o.id === 'data-loss').status, 'passed', 'a 10% loss is within invoice_lines\' 20%');
+      assert.equal(within.status, 0, within.stdout);
+      const beyond = command('probe', ['--json'], { ...env, VERITY_BASELINE: baselineFile });
+      assert.equal(beyond.status, 1, 'beyond the default 5%');
+    } finally {
+      await db.reset();
+    }
+  });
+
+  it('after a deliberate change, --update records it: the reasons kept, the entry it made obsolete pruned, the probe green again', async () => {
+    const before: Baseline = JSON.parse(readFileSync(baselineFile, 'utf8'));
+    // A migration that drops the teams.owner foreign key on purpose: its unindexed-key warning goes with it.
+    await db.apply('dropped-foreign-key');
+    try {
+      assert.equal(command('probe', ['--json'], { ...env, VERITY_BASELINE: baselineFile }).status, 1, 'the change is drift until recorded');
+      const updated = command('baseline', ['--update', baselineFile], env);
+      assert.equal(updated.status, 0, updated.stdout + updated.stderr);
+      assert.match(updated.stdout, /1 accepted finding\(s\) pruned \(no longer found\), 0 new/, updated.stdout);
+      const after: Baseline = JSON.parse(readFileSync(baselineFile, 'utf8'));
+      assert.equal(after.accepted.length, before.accepted.length - 1, 'one entry pruned');
+      assert.ok(after.accepted.every((e) => e.reason.startsWith('reviewed: design choice')), 'every remaining reason kept');
+      assert.ok(!Object.keys(after.schema.constraints).some((k) => k.endsWith('.teams_owner_fkey')), 'the dropped key is no longer expected');
+      const green = command('probe', ['--json'], { ...env, VERITY_BASELINE: baselineFile });
+      assert.equal(green.status, 0, green.stdout);
+    } finally {
+      await db.reset();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Demo } from '../demo-app/src/index.ts';
-import { adminQuery, startTarget } from './support/target.ts';
+import { adminQuery, healthyBaselineFile, startTarget } from './support/target.ts';
 import { runScrubbed, testOutcomes, verify, type VerifyRun } from './support/verify-run.ts';
 
 /** Rows per table: what a run must leave as it found it, but for the sign-in's own bookkeeping. */
@@ -40,7 +40,8 @@ describe('a sharded run (database pass, two shards, merge) against the demo', ()
     target = { BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_APP_LOG_FILE: demo.appLogFile, VERITY_ACCESS_TTL_SECONDS: '900', VERITY_TRACE: 'off' };
     before_ = await businessRows(demo);
     const probeResults = path.join(work, 'probe-results.json');
-    probe = await runScrubbed('probe', { env: { DATABASE_URL: demo.verifierDatabaseURL }, args: ['--out', probeResults] });
+    // With the same baseline the unsharded run compares with (the tests' VERITY_BASELINE).
+    probe = await runScrubbed('probe', { env: { DATABASE_URL: demo.verifierDatabaseURL, VERITY_BASELINE: healthyBaselineFile }, args: ['--out', probeResults] });
     shards = [];
     for (const shard of ['1/2', '2/2']) shards.push(await verify({ ...target, VERITY_PROBE_RESULTS: probeResults }, { args: [`--shard=${shard}`] }));
     merged = await verify(target, { script: 'verify:merge', args: shards.map((s) => s.runDir!) });
