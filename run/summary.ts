@@ -146,6 +146,10 @@ function collect({ config, state, layers, failures }: SummaryInput): Summary {
   if (state?.health && !state.health.ok) notes.push(`Target health: ${state.health.detail}`);
   if (state?.probes && !state.probes.gate.open) notes.push(`Journeys skipped: ${state.probes.gate.reason}`);
   if (failures.some((f) => f.project === 'ui-smoke')) notes.push('UI journeys not run: the UI smoke test (signing in through the pages) failed');
+  // Skipped database checks, grouped by why: a reader should not have to open the report to learn it.
+  const skippedProbes = new Map<string, string[]>();
+  for (const o of state?.probes?.outcomes ?? []) if (o.status === 'skipped' && !state?.probes?.unreachable) skippedProbes.set(o.skipReason ?? '', [...(skippedProbes.get(o.skipReason ?? '') ?? []), o.id]);
+  for (const [reason, ids] of skippedProbes) notes.push(`Skipped ${ids.join(', ')}: ${reason}`);
   return {
     target: `${target}${config.envName ? ` (env ${config.envName})` : ''}`,
     byLayer: labels.map((label) => [label, byLayer[label] ?? { passed: 0, failed: 0, skipped: 0 }]),
