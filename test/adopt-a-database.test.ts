@@ -226,6 +226,17 @@ describe('a baseline\'s life: a table\'s own tolerance, a deliberate change reco
     await db?.drop();
   });
 
+  it('VERITY_BASELINE naming a missing file, or one that is no baseline: exit 2, one line naming the setting, nothing run', () => {
+    const broken = path.join(folder, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ verity: 'baseline/1', schema: {} }));
+    for (const [file, says] of [[path.join(folder, 'missing.json'), /does not exist \(record one with npm run baseline -- --out /], [broken, /is not a Verity baseline: recordedAt: /]] as const) {
+      const run = command('probe', [], { ...env, VERITY_BASELINE: file });
+      assert.equal(run.status, 2, run.stdout + run.stderr);
+      assert.match(run.stderr, new RegExp(`^  VERITY_BASELINE: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${says.source}`, 'm'), run.stderr);
+      assert.equal(run.stdout, '', 'nothing ran');
+    }
+  });
+
   it('--out on an existing baseline is refused, naming --update', () => {
     const again = command('baseline', ['--out', baselineFile], env);
     assert.equal(again.status, 2, again.stdout);
