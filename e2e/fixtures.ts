@@ -10,6 +10,7 @@ import { loadProfile, type Profile } from '../src/profile.ts';
 import { journeyBlocker, readRunState, type RunState } from '../src/run-state.ts';
 import { qaAccounts, type Account, type Target } from '../src/target.ts';
 import { AuthApi, type Session, type Transport } from './support/auth-api.ts';
+import { contractOf } from './support/auth-contract.ts';
 
 export interface Verity {
   config: Config;
@@ -107,11 +108,18 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use(accounts[testInfo.parallelIndex % accounts.length]!);
   },
 
-  auth: async ({ verity }, use) => {
+  auth: async ({ verity }, use, testInfo) => {
     const auth = new AuthApi(verity.state!.target.baseURL!, verity.app.auth!, verity.transport);
     await use(auth);
-    // Verity signs out of every session it opened, so nothing piles up on a long-lived database.
+    // Verity signs out of every session it opened, so nothing piles up on a long-lived database;
+    // one it could not sign out (nor one whose tokens it could not read) is said, as a warning.
     await auth.closeAll();
+    if (auth.unclosed.length) {
+      const description = `Verity left ${auth.unclosed.length} session(s) open on the target: ${auth.unclosed.join('; ')}`;
+      testInfo.annotations.push({ type: 'warning', description });
+      await allure.attachment('Sessions left open', description, 'text/plain');
+      console.warn(`[verity] ${testInfo.title}: ${description}`);
+    }
   },
 
   signedIn: [false, { option: true }],
@@ -152,27 +160,54 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 
   // Every page a test opens is watched: console errors, page errors, 5xx responses and JSON calls
   // answered with something else are attached, and the ones the test did not declare fail it.
-  page: async ({ page, expectedBrowserErrors }, use) => {
+  // What the profile declares the app does on purpose (app.ui.expectedConsole, expectedFailedRequests)
+  // is allowed, and shown in the report as a step naming the pattern and the reason.
+  page: async ({ page, expectedBrowserErrors, verity }, use) => {
     const seen: string[] = [];
+    const allowances: Record<string, Allowance> = {};
+    const { expectedConsole, expectedFailedRequests } = verity.app.ui;
+    const allow = (line: string, declared: Profile['app']['ui']['expectedConsole'], field: string, ...subjects: string[]) => {
+      const match = declared.find((a) => subjects.some((s) => toRegExp(a.pattern).test(s)));
+      if (match) allowances[line] = { field, pattern: String(match.pattern), reason: match.reason };
+      seen.push(line);
+    };
     page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error') seen.push(`console: ${message.text()}`);
+      if (message.type() !== 'error') return;
+      const where = message.location().url;
+      // A resource that failed to load is named in the console only by its location.
+      const line = /^Failed to load resource/.test(message.text()) && where ? `console: ${message.text()} (${where})` : `console: ${message.text()}`;
+      allow(line, expectedConsole, 'expectedConsole', message.text(), where);
     });
     page.on('pageerror', (error) => seen.push(`page error: ${error.message}`));
     page.on('response', (response) => {
       const call = `${response.request().method()} ${response.url()}`;
-      if (response.status() >= 500) seen.push(`HTTP ${response.status()}: ${call}`);
+      if (response.status() >= 500) allow(`HTTP ${response.status()}: ${call}`, expectedFailedRequests, 'expectedFailedRequests', call);
       else if (answersJsonCallWithSomethingElse(response)) {
-        seen.push(`not JSON: ${call} answered ${response.status()} ${response.headers()['content-type'] ?? 'with no content type'} to a call that accepts only JSON`);
+        allow(`not JSON: ${call} answered ${response.status()} ${response.headers()['content-type'] ?? 'with no content type'} to a call that accepts only JSON`, expectedFailedRequests, 'expectedFailedRequests', call);
       }
     });
     await use(page);
     if (seen.length) await allure.attachment('Browser errors', seen.join('\n'), 'text/plain');
-    const unexpected = seen.filter((line) => !expectedBrowserErrors.some((p) => p.test(line)));
+    for (const [line, a] of Object.entries(allowances)) {
+      await allure.logStep(`Allowed by the profile (app.ui.${a.field}, pattern ${a.pattern}): ${line}. Reason: ${a.reason}`);
+    }
+    const unexpected = seen.filter((line) => !allowances[line] && !expectedBrowserErrors.some((p) => p.test(line)));
     expect(unexpected, 'console errors, page errors, 5xx responses or non-JSON answers the test did not expect').toEqual([]);
   },
 });
 
 export { expect };
+
+interface Allowance {
+  field: string;
+  pattern: string;
+  reason: string;
+}
+
+/** A profile's pattern: a RegExp, or a regular expression's source. */
+function toRegExp(pattern: string | RegExp): RegExp {
+  return typeof pattern === 'string' ? new RegExp(pattern) : pattern;
+}
 
 /**
  * A fetch or XHR call the page made asking for JSON alone (its Accept names application/json and
@@ -198,12 +233,12 @@ async function transportShownBySignIn(auth: AuthApi, account: Account): Promise<
   if (!api || !response) return undefined;
   try {
     if (!response.ok()) return undefined;
-    const settings = auth.settings;
     const body = await response.json().catch(() => undefined);
-    const bodyToken = body?.[settings.accessTokenField];
-    const cookies = (await api.storageState()).cookies;
-    const transport: Transport | undefined = typeof bodyToken === 'string' && bodyToken ? 'bearer' : cookies.some((c) => c.name === settings.accessCookie) ? 'cookie' : undefined;
-    await api.post(settings.logoutPath, { headers: transport === 'bearer' ? { authorization: `Bearer ${bodyToken}` } : {} }).catch(() => undefined);
+    const bodyToken = await auth.tokenAt(contractOf(auth.settings, 'bearer').accessToken, { response, json: body }, api);
+    const cookieLocation = contractOf(auth.settings, 'cookie').accessToken;
+    const cookieToken = await auth.tokenAt(cookieLocation, { response, json: body }, api);
+    const transport: Transport | undefined = bodyToken ? 'bearer' : cookieToken ? 'cookie' : undefined;
+    await auth.signOutAnswer(api, response).catch(() => undefined);
     return transport;
   } finally {
     await api.dispose();

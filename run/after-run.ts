@@ -17,7 +17,9 @@ export async function observeAfterRun(config: Config, state: RunState, profile: 
   const { baseURL, databaseURL } = state.target;
   const after: AfterRun = { refusedAccounts: [] };
   if (baseURL) after.health = await waitForHealth(new URL(profile.app.healthPath, baseURL).href, lookMs);
-  const refused = [...new Set(failures.flatMap((f) => [...f.reason.matchAll(/login of (\S+) answered 40[13]\b/g)].map((m) => m[1]!)))];
+  // 401 and 403, and the status the profile says a refused sign-in gets (app.auth.refusedLoginStatus).
+  const refusedAnswer = new RegExp(`login of (\\S+) answered (?:40[13]|${profile.app.auth?.refusedLoginStatus ?? 401})\\b`, 'g');
+  const refused = [...new Set(failures.flatMap((f) => [...f.reason.matchAll(refusedAnswer)].map((m) => m[1]!)))];
   if (!databaseURL) {
     after.refusedAccounts = refused.map((email) => ({ email }));
     return after;

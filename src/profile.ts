@@ -100,6 +100,35 @@ const databaseSchema = z.object({
 });
 
 const urlPath = z.string().startsWith('/', 'expected a path starting with /');
+/** One auth call: its method, and its body as a template ("{email}", "{password}", "{refreshToken}" in string values). */
+const authRequest = z.object({
+  method: z.enum(['POST', 'PUT', 'PATCH', 'GET', 'DELETE']).default('POST'),
+  /** A JSON template, e.g. { "email": "{email}", "password": "{password}", "remember": true }; absent: the default for the call. */
+  body: z.record(z.string(), z.unknown()).optional(),
+  /** Sent as JSON, or form-encoded (application/x-www-form-urlencoded). */
+  bodyFormat: z.enum(['json', 'form']).default('json'),
+});
+/** Where a token is in an answer: a JSON pointer (RFC 6901) into the body, a cookie the answer sets, or a response header. */
+const tokenLocation = z.discriminatedUnion('from', [
+  z.object({ from: z.literal('json'), pointer: z.string().refine((p) => p === '' || p.startsWith('/'), 'expected a JSON pointer, e.g. /data/access_token') }),
+  z.object({ from: z.literal('cookie'), name: z.string().min(1) }),
+  z.object({ from: z.literal('header'), name: z.string().min(1) }),
+]);
+// A regular expression when it starts with ^ (e.g. '^/api/v1/admin/'), otherwise a glob ('/api/v1/*/stats', '/internal/**').
+const pathPattern = z.string().min(1).refine((p) => {
+  if (!p.startsWith('^')) return true;
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a glob, or a valid regular expression starting with ^');
+/** Something the app does on purpose that would otherwise fail a test: a regular expression (source or RegExp) and why it is fine. */
+const allowance = z.object({
+  pattern: z.union([z.string().min(1), z.instanceof(RegExp)]),
+  reason: z.string().min(10, 'expected the reason, in a sentence, that the report shows'),
+});
 const pageObject = z.custom<new (page: any) => object>((v) => typeof v === 'function', 'expected a page-object class');
 
 const appSchema = z.object({
@@ -129,6 +158,29 @@ const appSchema = z.object({
     /** Cookie transport: the cookie names. */
     accessCookie: z.string().default('access_token'),
     refreshCookie: z.string().default('refresh_token'),
+    /**
+     * The calls themselves, where they differ from the default (POST; login {emailField: "{email}",
+     * passwordField: "{password}"}; refresh {refreshTokenField: "{refreshToken}"} in bearer
+     * transport, none in cookie; logout no body).
+     */
+    loginRequest: authRequest.optional(),
+    refreshRequest: authRequest.optional(),
+    logoutRequest: authRequest.optional(),
+    /** Where the tokens are in the login and refresh answers; default: accessTokenField/refreshTokenField (bearer) or accessCookie/refreshCookie (cookie). */
+    accessToken: tokenLocation.optional(),
+    refreshToken: tokenLocation.optional(),
+    /** How later requests present the access token; default: "Authorization: Bearer …" (bearer), the access cookie (cookie). */
+    presentAccessToken: z.discriminatedUnion('as', [
+      z.object({ as: z.literal('header'), name: z.string().min(1).default('authorization'), prefix: z.string().default('Bearer ') }),
+      z.object({ as: z.literal('cookie'), name: z.string().min(1) }),
+    ]).optional(),
+    /** The status a refused sign-in (wrong password, unknown email) gets. */
+    refusedLoginStatus: z.number().int().min(400).max(499).default(401),
+    /** The claim naming the user, and what it holds: the user's id (users.idColumn) or email. */
+    subjectClaim: z.string().min(1).default('sub'),
+    subjectHolds: z.enum(['id', 'email']).default('id'),
+    /** The signing algorithms the tokens may use (e.g. ['RS256']); absent: whatever the key allows. */
+    algorithms: z.array(z.string().min(1)).min(1).optional(),
     jwksPath: urlPath.optional(),
     issuer: z.string().optional(),
     audience: z.string().optional(),
@@ -154,14 +206,25 @@ const appSchema = z.object({
     adminOnly: urlPath.optional(),
     /** A resource that belongs to one user: another user must not read it. */
     ownedResource: z.object({ listPath: urlPath, itemsField: z.string(), idField: z.string(), itemPath: urlPath }).optional(),
-  }).default({ protected: [], sampleIds: {} }),
+    /** Statuses that count as refusing a call without a token or with a garbage one (some apps answer 403). */
+    refusedStatuses: z.array(z.number().int().min(400).max(499)).min(1).default([401]),
+    /** Read the OpenAPI document as a signed-in user (some apps list protected endpoints only to one). */
+    openApiSignedIn: z.boolean().default(false),
+    /** The document's protected paths checked / left out: globs (`*` one segment, `**` any) or regular expressions starting with ^. */
+    include: z.array(pathPattern).default([]),
+    exclude: z.array(pathPattern).default([]),
+  }).default({ protected: [], sampleIds: {}, refusedStatuses: [401], openApiSignedIn: false, include: [], exclude: [] }),
   ui: z.object({
     loginRoute: urlPath.default('/login'),
     /** Signed-in pages, each checked for the user's data; keys name the page objects below. */
     protectedRoutes: z.record(z.string(), urlPath).default({}),
     /** Page-object classes: an app whose pages differ supplies its own, and the same journeys drive it. */
     pages: z.record(z.string(), pageObject).default({}),
-  }).default({ loginRoute: '/login', protectedRoutes: {}, pages: {} }),
+    /** Console messages the app logs on purpose (matched against the message), each with the reason the report shows. */
+    expectedConsole: z.array(allowance).default([]),
+    /** Failed requests (5xx, or JSON calls answered otherwise) the app makes on purpose (matched against "METHOD URL"), with the reason. */
+    expectedFailedRequests: z.array(allowance).default([]),
+  }).default({ loginRoute: '/login', protectedRoutes: {}, pages: {}, expectedConsole: [], expectedFailedRequests: [] }),
   /** Cross-layer checks: where the database records what the UI and API do. */
   records: z.object({
     /** Session rows: table, key column, user column, and the condition for "active" (alias s). */

@@ -8,7 +8,7 @@ import { PgCluster } from './db/cluster.ts';
 import { appRole, copyPgdata, databaseName, demoRoot, ensureTemplate, superuser, verifierRole, type Template } from './db/template.ts';
 import type { SeedAccount } from './db/seed.ts';
 import { buildServer } from './server/app.ts';
-import type { AppFault, AuthMode } from './server/options.ts';
+import type { AppFault, AuthContract, AuthMode, DemoConventions } from './server/options.ts';
 import { ensureSpaBuilt, webDist } from './web-build.ts';
 import { freePort } from './net.ts';
 import { FaultRunner, type FaultName } from './faults/catalog.ts';
@@ -20,6 +20,8 @@ export interface DemoOptions {
   /** The accounts journeys sign in with; they get real password hashes. */
   accounts?: SeedAccount[];
   authMode?: AuthMode;
+  /** The sign-in API's shape: 'standard' (the default) or 'nested' (see AuthContract). */
+  contract?: AuthContract;
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
   /** Faults applied right after start. */
@@ -28,6 +30,8 @@ export interface DemoOptions {
   port?: number;
   sweepIntervalMs?: number;
   slowEndpointSeconds?: number;
+  /** API and page conventions unlike the demo's usual ones (see DemoConventions). */
+  conventions?: DemoConventions;
   onStep?: (step: string, ms: number) => void;
 }
 
@@ -93,6 +97,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     server = await buildServer({
       databaseURL,
       authMode,
+      contract: options.contract ?? 'standard',
       accessTtlSeconds,
       refreshTtlSeconds: options.refreshTtlSeconds ?? 7 * 24 * 3600,
       issuer: 'personal-assistant',
@@ -103,6 +108,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       faults: appFaults,
       sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
       slowEndpointSeconds: options.slowEndpointSeconds ?? 4,
+      conventions: options.conventions ?? {},
     });
     await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   } catch (err) {

@@ -2,6 +2,7 @@
 import * as allure from 'allure-js-commons';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
+import { isJsonMediaType } from '../support/openapi.ts';
 
 const details = labels({ layer: 'api', smoke: true, epic: 'API', feature: 'Health', severity: 'blocker' }, '@precondition');
 
@@ -12,10 +13,12 @@ test('Health endpoint reports the app and its database up', details, async ({ ve
   await test.step('Global setup saw the target healthy', async () => {
     expect(state!.health?.ok, state!.health?.detail).toBe(true);
   });
-  await test.step(`GET ${verity.profile.app.healthPath} answers 200 with JSON`, async () => {
+  await test.step(`GET ${verity.profile.app.healthPath} answers 200 with JSON (application/json or application/*+json)`, async () => {
     const response = await request.get(verity.profile.app.healthPath);
     await allure.attachment('Response', await response.text(), 'application/json');
     expect(response.status(), `GET ${verity.profile.app.healthPath}`).toBe(200);
-    expect(response.headers()['content-type']).toMatch(/application\/json/);
+    // application/json, or a JSON media type of its own (application/health+json, …).
+    const contentType = response.headers()['content-type'] ?? '';
+    expect(isJsonMediaType(contentType), `GET ${verity.profile.app.healthPath} answers JSON (application/json or application/*+json), got "${contentType || '(none)'}"`).toBe(true);
   });
 });

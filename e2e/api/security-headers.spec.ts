@@ -124,8 +124,7 @@ test('Cookies set by the sign-in are HttpOnly and SameSite', details('Auth cooki
     if (!https) await test.step('Secure: not required over http', async () => {});
   } finally {
     // This sign-in was made by hand (to read its raw Set-Cookie headers): sign it out here.
-    const token = verity.transport === 'bearer' ? (await response.json().catch(() => ({})))[settings.accessTokenField] : undefined;
-    await api.post(settings.logoutPath, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(() => undefined);
+    await auth.signOutAnswer(api, response, `the sign-in of ${account.email}`).catch(() => undefined);
     await api.dispose();
   }
 });

@@ -53,10 +53,15 @@ test('Access token is signed by the target\'s key and carries the expected claim
       return loaded;
     });
     await test.step('The signature verifies with the target\'s key', async () => {
-      const result = await verifySignature(session.accessToken, source);
+      const result = await verifySignature(session.accessToken, source, verity.app.auth?.algorithms);
       expect.soft(result.ok, `signature: ${result.detail}`).toBe(true);
     });
-    if (source.kind === 'secret') {
+    const algorithms = verity.app.auth?.algorithms;
+    if (algorithms) {
+      await test.step(`The algorithm is one the profile expects (${algorithms.join(', ')})`, async () => {
+        expect.soft(algorithms, 'alg (app.auth.algorithms)').toContain(header.alg ?? '(none)');
+      });
+    } else if (source.kind === 'secret') {
       await test.step('The algorithm is HMAC (HS256, HS384 or HS512), as the configured secret implies', async () => {
         expect.soft(header.alg, 'alg').toMatch(/^HS(256|384|512)$/);
       });
@@ -104,16 +109,22 @@ test('Access token is signed by the target\'s key and carries the expected claim
   }
 
   const users = verity.app.records?.users;
-  if (!db) {
-    await skippedStep('The subject (sub) is the signed-in user\'s id in the database', 'no database connection (DATABASE_URL) for this cross-layer check');
+  const { subjectClaim, subjectHolds } = verity.app.auth ?? { subjectClaim: 'sub', subjectHolds: 'id' };
+  const subjectTitle = `The subject (${subjectClaim}) is the signed-in user's ${subjectHolds === 'email' ? 'email' : 'id in the database'}`;
+  if (subjectHolds === 'email') {
+    await test.step(subjectTitle, async () => {
+      expect.soft(String(claims[subjectClaim]).toLowerCase(), `the "${subjectClaim}" claim (app.auth.subjectClaim)`).toBe(session.account.email.toLowerCase());
+    });
+  } else if (!db) {
+    await skippedStep(subjectTitle, 'no database connection (DATABASE_URL) for this cross-layer check');
   } else if (!users) {
-    await skippedStep('The subject (sub) is the signed-in user\'s id in the database', 'the profile names no users table (app.records.users)');
+    await skippedStep(subjectTitle, 'the profile names no users table (app.records.users)');
   } else {
-    await test.step('The subject (sub) is the signed-in user\'s id in the database', async () => {
+    await test.step(subjectTitle, async () => {
       const ids = await userIdsByEmail(db, users, session.account.email);
       await allure.attachment('User row', json({ table: users.table, ids }), 'application/json');
       expect.soft(ids, `one ${users.table} row for the QA account`).toHaveLength(1);
-      expect.soft(String(claims.sub), 'sub').toBe(ids[0]);
+      expect.soft(claims[subjectClaim] === undefined ? `(no "${subjectClaim}" claim)` : String(claims[subjectClaim]), `the "${subjectClaim}" claim (app.auth.subjectClaim)`).toBe(ids[0]);
     });
   }
 });

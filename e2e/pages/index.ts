@@ -22,7 +22,11 @@ export type Pages = { [K in keyof typeof defaults]: InstanceType<(typeof default
 
 export function pagesFor(profile: Profile, page: Page): Pages {
   const supplied = profile.app.ui.pages;
-  const make = <K extends keyof typeof defaults>(key: K) => new ((supplied[key] as (typeof defaults)[K] | undefined) ?? defaults[key])(page) as Pages[K];
+  // Each page object gets the page and the profile (a class that needs only the page ignores the second).
+  const make = <K extends keyof typeof defaults>(key: K) => {
+    const PageObject = (supplied[key] ?? defaults[key]) as unknown as new (page: Page, profile: Profile) => Pages[K];
+    return new PageObject(page, profile);
+  };
   return {
     login: make('login'),
     nav: make('nav'),

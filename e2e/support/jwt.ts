@@ -65,8 +65,11 @@ export function describeKeySource(source: KeySource): unknown {
 
 export const asymmetricAlg = /^(RS|PS|ES)(256|384|512)$|^ES256K$|^EdDSA$|^Ed(25519|448)$/;
 
-/** Verifies the token's signature; says which key did. Claims are checked by the caller. */
-export async function verifySignature(token: string, source: KeySource): Promise<{ ok: boolean; detail: string }> {
+/**
+ * Verifies the token's signature; says which key did. Claims are checked by the caller. With
+ * `algorithms` (the profile's app.auth.algorithms) a token whose alg is not one of them fails.
+ */
+export async function verifySignature(token: string, source: KeySource, algorithms?: string[]): Promise<{ ok: boolean; detail: string }> {
   let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(token);
@@ -74,6 +77,7 @@ export async function verifySignature(token: string, source: KeySource): Promise
     return { ok: false, detail: `the token's header cannot be read: ${(err as Error).message}` };
   }
   const alg = header.alg ?? '';
+  if (algorithms && !algorithms.includes(alg)) return { ok: false, detail: `the token's alg ${alg || '(none)'} is not one the profile expects (${algorithms.join(', ')})` };
   const attempt = async (key: CryptoKey | Uint8Array) => compactVerify(token, key, { algorithms: [alg] }).then(() => true, () => false);
   if (source.kind === 'secret') {
     return (await attempt(source.secret)) ? { ok: true, detail: `verified with ${source.where}` } : { ok: false, detail: `does not verify with ${source.where} (alg ${alg})` };

@@ -146,3 +146,26 @@ export async function resolveSample(
   if (value === undefined || value === null || typeof value === 'object') return { detail: `GET ${listPath} has no value at ${dotted}` };
   return { value: String(value), detail: `from GET ${listPath} at ${dotted}` };
 }
+
+/** A media type that carries JSON: application/json, or any application/*+json (health+json, problem+json, …). */
+export function isJsonMediaType(contentType: string): boolean {
+  return /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType);
+}
+
+/**
+ * Whether a documented path matches a profile pattern: a regular expression when the pattern
+ * starts with ^, otherwise a glob where `*` is any text within one segment and `**` any text.
+ */
+export function pathMatches(pattern: string, path: string): boolean {
+  if (pattern.startsWith('^')) return new RegExp(pattern).test(path);
+  const source = pattern
+    .split(/(\*\*|\*|\?)/)
+    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`).test(path);
+}
+
+/** The endpoints the profile's app.api.include (when any) and app.api.exclude leave. */
+export function selectEndpoints<T extends { path: string }>(endpoints: T[], include: string[], exclude: string[]): T[] {
+  return endpoints.filter((e) => (!include.length || include.some((p) => pathMatches(p, e.path))) && !exclude.some((p) => pathMatches(p, e.path)));
+}

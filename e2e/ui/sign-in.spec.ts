@@ -9,6 +9,7 @@ import { pagesFor, type Pages } from '../pages/index.ts';
 import { expectOnPath } from '../support/ui-session.ts';
 import { sessionRecord, userIdOf } from '../support/ui-records.ts';
 import { pageCallAnswer } from '../support/steps.ts';
+import { atPointer, contractOf } from '../support/auth-contract.ts';
 
 const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
 
@@ -18,11 +19,11 @@ const unknownEmail = 'no-such-account@verity.invalid';
 const wrongPasswordFor = (account: { password: string }) => `${account.password}-but-wrong`;
 
 test('Wrong credentials are refused with one message and the user stays on the sign-in page', labels({ layer: 'ui', ...signIn, story: 'Bad credentials', severity: 'critical' }), async ({ page, verity, account, browserErrors }) => {
-  // The page's sign-in call is answered 401: Chromium logs every refused request to the console.
-  browserErrors.expect(/status of 401/);
+  const { loginPath, refusedLoginStatus: refused } = verity.app.auth!;
+  // The page's sign-in call is refused (app.auth.refusedLoginStatus): Chromium logs every refused request to the console.
+  browserErrors.expect(new RegExp(`status of ${refused}`));
   const { login } = pagesFor(verity.profile, page);
   const { loginRoute } = verity.app.ui;
-  const { loginPath } = verity.app.auth!;
   await test.step('Open the sign-in page', async () => {
     await login.open();
     await login.expectShown();
@@ -31,14 +32,14 @@ test('Wrong credentials are refused with one message and the user stays on the s
   const attempt = async (credentials: { email: string; password: string }, what: string) => {
     const answer = pageCallAnswer(page, 'POST', loginPath);
     await login.login(credentials);
-    expect((await answer).status(), `POST ${loginPath} with ${what} must be refused with 401, the same answer whatever was wrong (a different one reveals which emails have accounts)`).toBe(401);
+    expect((await answer).status(), `POST ${loginPath} with ${what} must be refused with ${refused}, the same answer whatever was wrong (a different one reveals which emails have accounts)`).toBe(refused);
     await login.expectRejected();
     await expectOnPath(page, loginRoute);
   };
-  await test.step("Sign in with the QA account's email and a wrong password: refused (401)", async () => {
+  await test.step(`Sign in with the QA account's email and a wrong password: refused (${refused})`, async () => {
     await attempt({ email: account.email, password: wrongPasswordFor(account) }, 'a wrong password');
   });
-  await test.step('Sign in with an email no account has: refused the same way (401, same message)', async () => {
+  await test.step(`Sign in with an email no account has: refused the same way (${refused}, same message)`, async () => {
     await attempt({ email: unknownEmail, password: wrongPasswordFor(account) }, 'an unknown email');
   });
   const protectedPath = Object.values(verity.app.ui.protectedRoutes)[0];
@@ -98,12 +99,17 @@ test('A sign-in through the page opens an active session for that user in the da
     await login.login(account);
     const response = await answer;
     expect(response.status(), `the sign-in answer (POST ${auth.loginPath})`).toBe(200);
-    if (verity.transport === 'bearer') {
-      accessToken = (await response.json())[auth.accessTokenField];
+    // Where the profile's contract says the access token is (app.auth.accessToken).
+    const location = contractOf(auth, verity.transport).accessToken;
+    if (location.from === 'json') {
+      const found = atPointer(await response.json(), location.pointer);
+      accessToken = found.found ? String(found.value) : undefined;
+    } else if (location.from === 'header') {
+      accessToken = response.headers()[location.name.toLowerCase()]?.replace(/^Bearer\s+/i, '');
     }
     await dashboard.expectLoaded();
-    if (verity.transport === 'cookie') {
-      accessToken = (await page.context().cookies()).find((c) => c.name === auth.accessCookie)?.value;
+    if (location.from === 'cookie') {
+      accessToken = (await page.context().cookies()).find((c) => c.name === location.name)?.value;
     }
     expect(accessToken, `the sign-in gave the browser an access token (${verity.transport} transport)`).toBeTruthy();
   });
@@ -119,7 +125,8 @@ test('A sign-in through the page opens an active session for that user in the da
     expect(session, `${records!.sessions.table} has the row the token names`).toBeDefined();
     expect(session!.userId, 'the session belongs to the user who signed in').toBe(userId);
     expect(session!.active, 'the session is active').toBe(true);
-    expect(claims.sub === undefined ? undefined : String(claims.sub), "the token's subject is that user").toBe(userId);
+    const subject = claims[auth.subjectClaim];
+    expect(subject === undefined ? undefined : String(subject), `the token's subject (claim ${auth.subjectClaim}) is that user`).toBe(auth.subjectHolds === 'email' ? account.email : userId);
   });
   await test.step('Sign out, once the page shows who is signed in', async () => {
     // Its calls answered first: one still in flight when the session ends is refused (a 401 the test did not expect).

@@ -70,7 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     tokens,
     async authenticate(request) {
       const token = accessTokenOf(request, options.authMode);
-      if (!token) throw new HttpError(401, 'unauthorized', 'Authentication required');
+      if (!token) throw new HttpError(options.conventions?.anonymous403 ? 403 : 401, 'unauthorized', 'Authentication required');
       let claims;
       try {
         claims = await tokens.verifyAccess(token);

@@ -52,7 +52,7 @@ export interface VerificationFlaws {
   kidReadAsPath: boolean;
 }
 
-const requiredClaims = ['sub', 'sid', 'exp', 'iat', 'jti'] as const;
+const requiredClaims = ['sid', 'exp', 'iat', 'jti'] as const;
 
 export class TokenService {
   constructor(
@@ -65,9 +65,22 @@ export class TokenService {
       published: SigningKey;
       keysDir: string;
     },
-    private readonly settings: { issuer: string; audience: string; accessTtlSeconds: number },
+    /** contract 'nested': the user's id goes in a `uid` claim, and the token has no `sub`. */
+    private readonly settings: { issuer: string; audience: string; accessTtlSeconds: number; contract?: 'standard' | 'nested' },
     private readonly flaws: () => VerificationFlaws,
   ) {}
+
+  /** The claim that holds the user's id. */
+  private get subjectClaim(): string {
+    return this.settings.contract === 'nested' ? 'uid' : 'sub';
+  }
+
+  /** The claims every token must carry; the returned claims name the user as `sub` whatever claim the token used. */
+  private withSubject(payload: JWTPayload): AccessClaims {
+    const subject = payload[this.subjectClaim];
+    if (subject === undefined) throw new Error(`missing ${this.subjectClaim}`);
+    return { ...payload, sub: String(subject) } as AccessClaims;
+  }
 
   jwks(): { keys: JWK[] } {
     return { keys: [this.keys.published.publicJwk, this.keys.next.publicJwk] };
@@ -76,9 +89,10 @@ export class TokenService {
   async issueAccess(userId: string, sessionId: string): Promise<string> {
     const key = this.keys.signing();
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sid: sessionId })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
-      .setSubject(userId)
+    const jwt = new SignJWT(this.subjectClaim === 'sub' ? { sid: sessionId } : { sid: sessionId, [this.subjectClaim]: userId })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' });
+    if (this.subjectClaim === 'sub') jwt.setSubject(userId);
+    return jwt
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
       .setJti(randomUUID())
@@ -104,7 +118,7 @@ export class TokenService {
       audience: this.settings.audience,
       requiredClaims: [...requiredClaims],
     });
-    return payload as AccessClaims;
+    return this.withSubject(payload);
   }
 
   /**
@@ -134,7 +148,7 @@ export class TokenService {
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     if (!audiences.includes(this.settings.audience)) throw new Error('unexpected aud');
     if (typeof payload.exp !== 'number' || payload.exp <= Date.now() / 1000) throw new Error('expired');
-    return payload as AccessClaims;
+    return this.withSubject(payload);
   }
 }
 

@@ -7,38 +7,49 @@ import { unusableHash, verifyPassword } from '../passwords.ts';
 import { hashToken, newRefreshToken } from '../tokens.ts';
 import { errors, securedBy, tokenPair } from '../schemas.ts';
 
-const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'Invalid email or password');
+const invalidCredentials = (status: number) => new HttpError(status, 'invalid_credentials', 'Invalid email or password');
 const invalidRefresh = () => new HttpError(401, 'invalid_refresh_token', 'Refresh token is invalid, expired or revoked');
 
 export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db, options, tokens } = ctx;
   const cookieMode = options.authMode === 'cookie';
+  // The 'nested' contract: an extra login field, tokens under "data", refresh takes { token }, refusals 400.
+  const nested = options.contract === 'nested';
+  const refusedStatus = nested ? 400 : 401;
+  const answer = nested ? { type: 'object', required: ['data'], properties: { data: tokenPair } } : tokenPair;
 
   /** Answers with a new token pair: in the body (bearer mode) or as HttpOnly cookies. */
   async function sendTokens(reply: FastifyReply, userId: string, sessionId: string, refreshToken: string) {
     const accessToken = await tokens.issueAccess(userId, sessionId);
     if (!cookieMode) {
-      return { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: options.accessTtlSeconds };
+      const pair = { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: options.accessTtlSeconds };
+      return nested ? { data: pair } : pair;
     }
     const base = { httpOnly: true, sameSite: 'strict' as const, secure: false };
     reply.setCookie('pa_access', accessToken, { ...base, path: '/api', maxAge: options.accessTtlSeconds });
     reply.setCookie('pa_refresh', refreshToken, { ...base, path: '/api/v1/auth', maxAge: options.refreshTtlSeconds });
-    return { token_type: 'cookie', expires_in: options.accessTtlSeconds };
+    const pair = { token_type: 'cookie', expires_in: options.accessTtlSeconds };
+    return nested ? { data: pair } : pair;
   }
 
-  app.post<{ Body: { email: string; password: string } }>('/api/v1/auth/login', {
+  app.post<{ Body: { email: string; password: string; client?: string } }>('/api/v1/auth/login', {
     schema: {
       tags: ['auth'],
       summary: 'Sign in with email and password',
       body: {
         type: 'object',
         required: ['email', 'password'],
-        properties: { email: { type: 'string', minLength: 1, maxLength: 320 }, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+        properties: {
+          email: { type: 'string', minLength: 1, maxLength: 320 },
+          password: { type: 'string', minLength: 1, maxLength: 1024 },
+          ...(nested ? { client: { type: 'string', maxLength: 64 } } : {}),
+        },
       },
-      response: { 200: tokenPair, ...errors(401, 404, 422) },
+      response: { 200: answer, ...errors(...(nested ? [400] : []), 401, 404, 422) },
     },
   }, async (request, reply) => {
     const { email, password } = request.body;
+    if (nested && request.body.client !== 'web') throw new HttpError(400, 'client_required', 'The sign-in must name its client ("client": "web")');
     const { rows } = await db.query<{ id: string; password_hash: string }>(
       'SELECT id, password_hash FROM users WHERE lower(email) = lower($1) AND is_active',
       [email],
@@ -51,7 +62,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
     }
     if (!user || !passwordOk) {
       await db.query("INSERT INTO security_events (user_id, event_type, ip_address) VALUES ($1, 'login_failed', $2)", [user?.id ?? null, request.ip]);
-      throw invalidCredentials();
+      throw invalidCredentials(refusedStatus);
     }
     const refreshToken = newRefreshToken();
     const sessionId = await inTransaction(db, async (tx) => {
@@ -73,16 +84,16 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
     return sendTokens(reply, String(user.id), String(sessionId), refreshToken);
   });
 
-  app.post<{ Body: { refresh_token?: string } }>('/api/v1/auth/refresh', {
+  app.post<{ Body: { refresh_token?: string; token?: string } }>('/api/v1/auth/refresh', {
     schema: {
       tags: ['auth'],
       summary: 'Exchange a refresh token for a new pair (the old one is revoked)',
-      body: { type: 'object', properties: { refresh_token: { type: 'string', maxLength: 512 } } },
-      response: { 200: tokenPair, ...errors(401, 422) },
+      body: { type: 'object', properties: nested ? { token: { type: 'string', maxLength: 512 } } : { refresh_token: { type: 'string', maxLength: 512 } } },
+      response: { 200: answer, ...errors(401, 422) },
     },
   }, async (request, reply) => {
     if (options.faults.has('refresh-500')) throw new Error('refresh failed: token store unavailable');
-    const presented = cookieMode ? request.cookies['pa_refresh'] : request.body?.refresh_token;
+    const presented = cookieMode ? request.cookies['pa_refresh'] : nested ? request.body?.token : request.body?.refresh_token;
     if (!presented) throw invalidRefresh();
     const next = newRefreshToken();
     const outcome = await inTransaction(db, async (tx) => {

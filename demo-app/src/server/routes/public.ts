@@ -14,6 +14,8 @@ export async function publicRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
   }, async (_request, reply) => {
+    const mediaType = ctx.options.conventions?.healthMediaType;
+    if (mediaType) reply.type(mediaType);
     const started = process.hrtime.bigint();
     try {
       await ctx.db.query('SELECT 1');
@@ -47,6 +49,8 @@ export async function publicRoutes(app: FastifyInstance, ctx: AppContext) {
       api_base: faults.has('spa-cross-origin-api') ? otherOrigin : '',
       auth_mode: ctx.options.authMode,
       refresh_on_401: !faults.has('spa-refresh-broken'),
+      login_labels: !ctx.options.conventions?.unlabelledLogin,
+      dashboard_optional: ctx.options.conventions?.dashboardOptional404 ? '/api/v1/dashboard/announcements' : null,
     };
   });
 
@@ -58,7 +62,19 @@ export async function publicRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   }, async () => ctx.tokens.jwks());
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, async (request) => {
+    const document = app.swagger() as { paths?: Record<string, Record<string, { security?: unknown[] }>> };
+    if (!ctx.options.conventions?.openApiSignedInOnly) return document;
+    const signedIn = await ctx.authenticate(request).then(() => true, () => false);
+    if (signedIn) return document;
+    // An anonymous caller is shown only the operations anyone may call.
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const [path, item] of Object.entries(document.paths ?? {})) {
+      const open = Object.fromEntries(Object.entries(item).filter(([, operation]) => !operation?.security?.length));
+      if (Object.keys(open).length) paths[path] = open;
+    }
+    return { ...document, paths };
+  });
 
 }
 

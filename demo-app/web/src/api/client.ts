@@ -6,6 +6,10 @@ export interface AppConfig {
   api_base: string;
   auth_mode: AuthMode;
   refresh_on_401: boolean;
+  /** The sign-in form labels its fields (an app unlike the demo may not). */
+  login_labels: boolean;
+  /** An optional resource the dashboard asks for (it may answer 404), or null. */
+  dashboard_optional: string | null;
 }
 
 export class ApiError extends Error {
@@ -43,8 +47,15 @@ export async function loadConfig(): Promise<AppConfig> {
     auth_mode: raw.auth_mode === 'cookie' ? 'cookie' : 'bearer',
     // Only an explicit `false` disables refresh; that build is a deliberate fault.
     refresh_on_401: raw.refresh_on_401 !== false,
+    login_labels: raw.login_labels !== false,
+    dashboard_optional: typeof raw.dashboard_optional === 'string' ? raw.dashboard_optional : null,
   };
   return config;
+}
+
+/** The boot configuration (after loadConfig). */
+export function appConfig(): AppConfig {
+  return getConfig();
 }
 
 function getConfig(): AppConfig {

@@ -1,3 +1,5 @@
+import { useEffect } from 'react';
+import { appConfig } from '../api/client';
 import { Async } from '../components';
 import { useApi, useTitle } from '../hooks';
 
@@ -11,6 +13,11 @@ interface DashboardData {
 export function Dashboard() {
   useTitle('Dashboard');
   const state = useApi<DashboardData>('/api/v1/dashboard');
+  const optional = appConfig().dashboard_optional;
+  useEffect(() => {
+    // Announcements are optional: when there are none the server answers 404, and the page shows nothing.
+    if (optional) fetch(optional, { headers: { Accept: 'application/json' } }).catch(() => undefined);
+  }, [optional]);
   return (
     <>
       <h1>Dashboard</h1>

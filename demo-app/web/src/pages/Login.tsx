@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, login } from '../api/client';
+import { ApiError, appConfig, login } from '../api/client';
 import { ErrorAlert } from '../components';
 import { useTitle } from '../hooks';
 import { navigate, safeNext, useLocation } from '../router';
@@ -22,6 +22,23 @@ export function Login() {
       setError(err instanceof ApiError && err.status === 401 ? 'Invalid email or password' : errorMessage(err));
       setSubmitting(false);
     }
+  }
+
+  if (!appConfig().login_labels) {
+    // Like many real sign-in forms: no labels, only placeholders, input types and autocomplete.
+    return (
+      <main className="login">
+        <h1>Welcome back</h1>
+        <form onSubmit={handleSubmit}>
+          <input name="email" type="email" autoComplete="username" placeholder="you@example.com" required />
+          <input name="password" type="password" autoComplete="current-password" placeholder="••••••••" required />
+          {error && <ErrorAlert>{error}</ErrorAlert>}
+          <button type="submit" disabled={submitting}>
+            Continue
+          </button>
+        </form>
+      </main>
+    );
   }
 
   return (
