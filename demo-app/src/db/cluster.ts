@@ -48,6 +48,9 @@ export class PgCluster {
 
   async client(database: string): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: this.url(database), application_name: 'demo-admin' });
+    // The faults stop and restart this server under its own clients (crash, reset): a lost
+    // connection is told to the query that meets it, and must not crash the process hosting the demo.
+    client.on('error', () => undefined);
     await client.connect();
     return client;
   }
