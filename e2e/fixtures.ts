@@ -9,6 +9,7 @@ import { GuardedDatabase, type ReadOnlySession } from '../src/db.ts';
 import { loadProfile, type Profile } from '../src/profile.ts';
 import { journeyBlocker, readRunState, type RunState } from '../src/run-state.ts';
 import { qaAccounts, type Account, type Target } from '../src/target.ts';
+import { pagesFor, type Pages } from './pages/index.ts';
 import { AuthApi, type Session, type Transport } from './support/auth-api.ts';
 import { contractOf } from './support/auth-contract.ts';
 
@@ -41,6 +42,8 @@ interface TestFixtures {
   mainSession: () => Promise<Session>;
   browserErrors: BrowserErrors;
   expectedBrowserErrors: RegExp[];
+  /** The page objects for this test's page: the profile's own classes where it supplies them (app.ui.pages). */
+  pages: Pages;
 }
 
 interface WorkerFixtures {
@@ -123,6 +126,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
 
   signedIn: [false, { option: true }],
+
+  pages: async ({ page, verity }, use) => {
+    await use(pagesFor(verity.profile, page));
+  },
 
   mainSession: async ({ auth, account }, use) => {
     let made: Promise<Session> | undefined;

@@ -1,5 +1,6 @@
-// Cross-layer reads for the API journeys: the rows the database keeps for what the API just did
-// (the user, the session an access token belongs to, that session's refresh-token rows). Table and
+// Cross-layer reads for the API and UI journeys: the rows the database keeps for what they just did
+// (the user, the session an access token belongs to, that session's refresh-token rows, the counts
+// a page shows). Table and
 // column names come from the profile's `app.records` (quoted here); values are always bound
 // parameters, and every read runs in Verity's READ ONLY transaction.
 import type { Profile } from '../../src/profile.ts';
@@ -22,6 +23,11 @@ export async function userIdsByEmail(db: Db, users: Records['users'], email: str
     [email],
   );
   return rows.map((r) => String(r.id));
+}
+
+/** The user's id by email (case-insensitive); undefined when no row matches. */
+export async function userIdByEmail(db: Db, users: Records['users'], email: string): Promise<string | undefined> {
+  return (await userIdsByEmail(db, users, email))[0];
 }
 
 export interface SessionRow {
@@ -92,4 +98,30 @@ async function primaryKeyColumns(db: Db, table: string): Promise<string[]> {
     [ident(table)],
   );
   return rows.map((r) => r.name);
+}
+
+export interface TokenCounts {
+  live: number;
+  revoked: number;
+}
+
+/** How many of a session's refresh-token rows are live and how many revoked. */
+export async function tokenCounts(db: Db, tokens: NonNullable<Records['tokens']>, sessionId: string): Promise<TokenCounts> {
+  const [row] = await db.query<{ live: number; revoked: number }>(
+    `SELECT count(*) FILTER (WHERE NOT coalesce((${tokens.revokedWhere}), false))::int AS live,
+            count(*) FILTER (WHERE coalesce((${tokens.revokedWhere}), false))::int AS revoked
+     FROM ${ident(tokens.table)} t WHERE t.${ident(tokens.sessionColumn)} = $1`,
+    [sessionId],
+  );
+  return row!;
+}
+
+/** Each count the profile says a page shows, as the database has it for the user ($1 in its SQL). */
+export async function pageCounts(db: Db, counts: Records['counts'], page: string, userId: string): Promise<{ name: string; value: number }[]> {
+  const out: { name: string; value: number }[] = [];
+  for (const count of counts.filter((c) => c.page === page)) {
+    const rows = await db.query<Record<string, unknown>>(count.sql, [userId]);
+    out.push({ name: count.name, value: Number(Object.values(rows[0] ?? {})[0]) });
+  }
+  return out;
 }

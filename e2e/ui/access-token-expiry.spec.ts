@@ -3,7 +3,6 @@
 // own, named to be handed to a worker first: the other tests run beside the wait, not after it.
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
-import { pagesFor } from '../pages/index.ts';
 import { expectProfileThroughOneRefresh, pageAccessToken, watchPath } from '../support/ui-session.ts';
 
 const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
@@ -13,7 +12,7 @@ const longestTtlWaited = 120;
 // It starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
 
-test('An access token past its lifetime is refused by the server, and the page refreshes silently', labels({ layer: 'ui', ...refresh, story: 'Real expiry', severity: 'critical' }), async ({ page, verity, account, auth, browserErrors }) => {
+test('An access token past its lifetime is refused by the server, and the page refreshes silently', labels({ layer: 'ui', ...refresh, story: 'Real expiry', severity: 'critical' }), async ({ pages, page, verity, account, auth, browserErrors }) => {
   const ttl = verity.target.accessTtlSeconds;
   test.skip(!ttl, 'the access-token lifetime is unknown: set VERITY_ACCESS_TTL_SECONDS for a configured target');
   test.skip(ttl! > longestTtlWaited, `the access-token lifetime (${ttl} s) is longer than this journey waits (${longestTtlWaited} s)`);
@@ -23,7 +22,6 @@ test('An access token past its lifetime is refused by the server, and the page r
   // The page's first call after expiry is answered 401 before the refresh.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
-  const pages = pagesFor(verity.profile, page);
   const { dashboard, nav, login } = pages;
   let original: string | undefined;
   await test.step('Open the dashboard, signed in', async () => {

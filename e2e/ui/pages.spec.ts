@@ -5,11 +5,10 @@
 import type { Page, TestInfo } from '@playwright/test';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
-import { pagesFor } from '../pages/index.ts';
 import { itemPath } from '../support/openapi.ts';
 import { pageCallAnswer } from '../support/steps.ts';
 import { storageKeyFor } from '../support/ui-session.ts';
-import { pageCounts, userIdOf } from '../support/ui-records.ts';
+import { pageCounts, userIdByEmail } from '../support/records.ts';
 
 const pagesFeature = { epic: 'UI', feature: 'Signed-in pages' } as const;
 
@@ -20,10 +19,10 @@ async function attachScreenshot(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(`${name} (full page)`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 }
 
-test('Dashboard shows the signed-in user\'s counts, as the database counts them', labels({ layer: 'ui', ...pagesFeature, story: 'Dashboard', severity: 'critical' }), async ({ page, verity, account, db }, testInfo) => {
+test('Dashboard shows the signed-in user\'s counts, as the database counts them', labels({ layer: 'ui', ...pagesFeature, story: 'Dashboard', severity: 'critical' }), async ({ pages, page, verity, account, db }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.dashboard;
   test.skip(!path, 'the profile lists no dashboard route (app.ui.protectedRoutes.dashboard)');
-  const { dashboard, nav } = pagesFor(verity.profile, page);
+  const { dashboard, nav } = pages;
   const records = verity.app.records;
   await test.step(`Open the dashboard (${path}), signed in`, async () => {
     await page.goto(path!);
@@ -40,9 +39,9 @@ test('Dashboard shows the signed-in user\'s counts, as the database counts them'
     await test.step('No database, or no dashboard counts in the profile (app.records.counts): not compared with the database', async () => {});
     return;
   }
-  const userId = await userIdOf(db, records!, account.email);
+  const userId = await userIdByEmail(db, records!.users, account.email);
   expect(userId, `${records!.users.table} has a row for ${account.email}`).toBeDefined();
-  for (const { name, value } of await pageCounts(db, records!, 'dashboard', userId!)) {
+  for (const { name, value } of await pageCounts(db, records!.counts, 'dashboard', userId!)) {
     await test.step(`The dashboard's "${name}" count equals the database's`, async () => {
       expect(shown, `the dashboard shows a count named ${name}`).toHaveProperty(name);
       expect.soft(shown[name], `dashboard ${name}: page vs database`).toBe(value);
@@ -50,10 +49,10 @@ test('Dashboard shows the signed-in user\'s counts, as the database counts them'
   }
 });
 
-test('Profile shows the signed-in user\'s email and id', labels({ layer: 'ui', ...pagesFeature, story: 'Profile', severity: 'critical' }), async ({ page, verity, account, session, db }, testInfo) => {
+test('Profile shows the signed-in user\'s email and id', labels({ layer: 'ui', ...pagesFeature, story: 'Profile', severity: 'critical' }), async ({ pages, page, verity, account, session, db }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.profile;
   test.skip(!path, 'the profile lists no profile route (app.ui.protectedRoutes.profile)');
-  const { profile, nav } = pagesFor(verity.profile, page);
+  const { profile, nav } = pages;
   const records = verity.app.records;
   await test.step(`Open the profile page (${path}), signed in`, async () => {
     await page.goto(path!);
@@ -67,7 +66,7 @@ test('Profile shows the signed-in user\'s email and id', labels({ layer: 'ui', .
   });
   if (db && records) {
     await test.step(`The id shown is the user's id in ${records.users.table}`, async () => {
-      const userId = await userIdOf(db, records, account.email);
+      const userId = await userIdByEmail(db, records.users, account.email);
       expect(userId, `${records.users.table} has a row for ${account.email}`).toBeDefined();
       expect(shown.id).toBe(userId);
     });
@@ -79,10 +78,10 @@ test('Profile shows the signed-in user\'s email and id', labels({ layer: 'ui', .
   }
 });
 
-test('Conversations lists the user\'s conversations, as many as the database has, and opens one with its messages', labels({ layer: 'ui', ...pagesFeature, story: 'Conversations', severity: 'critical' }), async ({ page, verity, account, db }, testInfo) => {
+test('Conversations lists the user\'s conversations, as many as the database has, and opens one with its messages', labels({ layer: 'ui', ...pagesFeature, story: 'Conversations', severity: 'critical' }), async ({ pages, page, verity, account, db }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.conversations;
   test.skip(!path, 'the profile lists no conversations route (app.ui.protectedRoutes.conversations)');
-  const { conversations, nav } = pagesFor(verity.profile, page);
+  const { conversations, nav } = pages;
   const records = verity.app.records;
   await test.step(`Open the conversations page (${path}), signed in`, async () => {
     await page.goto(path!);
@@ -96,9 +95,9 @@ test('Conversations lists the user\'s conversations, as many as the database has
   });
   const expected = records?.counts.filter((c) => c.page === 'conversations') ?? [];
   if (db && expected.length) {
-    const userId = await userIdOf(db, records!, account.email);
+    const userId = await userIdByEmail(db, records!.users, account.email);
     expect(userId, `${records!.users.table} has a row for ${account.email}`).toBeDefined();
-    for (const { name, value } of await pageCounts(db, records!, 'conversations', userId!)) {
+    for (const { name, value } of await pageCounts(db, records!.counts, 'conversations', userId!)) {
       await test.step(`The total equals the database's "${name}" count`, async () => {
         expect(total, `conversations ${name}: page vs database`).toBe(value);
       });
@@ -121,10 +120,10 @@ test('Conversations lists the user\'s conversations, as many as the database has
   });
 });
 
-test('Analytics shows SMS totals that add up', labels({ layer: 'ui', ...pagesFeature, story: 'Analytics', severity: 'normal' }), async ({ page, verity, account }, testInfo) => {
+test('Analytics shows SMS totals that add up', labels({ layer: 'ui', ...pagesFeature, story: 'Analytics', severity: 'normal' }), async ({ pages, page, verity, account }, testInfo) => {
   const path = verity.app.ui.protectedRoutes.analytics;
   test.skip(!path, 'the profile lists no analytics route (app.ui.protectedRoutes.analytics)');
-  const { analytics, nav } = pagesFor(verity.profile, page);
+  const { analytics, nav } = pages;
   await test.step(`Open the analytics page (${path}), signed in`, async () => {
     await page.goto(path!);
     await analytics.expectLoaded();
@@ -140,7 +139,7 @@ test('Analytics shows SMS totals that add up', labels({ layer: 'ui', ...pagesFea
   });
 });
 
-test('Another user\'s conversation is not shown', labels({ layer: 'ui', security: true, ...pagesFeature, story: 'Conversations', severity: 'blocker' }), async ({ page, verity, account, auth, browserErrors }, testInfo) => {
+test('Another user\'s conversation is not shown', labels({ layer: 'ui', security: true, ...pagesFeature, story: 'Conversations', severity: 'blocker' }), async ({ pages, page, verity, account, auth, browserErrors }, testInfo) => {
   const owned = verity.app.api.ownedResource;
   test.skip(!owned, 'the profile names no owned resource (app.api.ownedResource)');
   test.skip(!verity.app.ui.protectedRoutes.conversations, 'the profile lists no conversations route (app.ui.protectedRoutes.conversations)');
@@ -149,7 +148,7 @@ test('Another user\'s conversation is not shown', labels({ layer: 'ui', security
   const otherAccount = other!;
   // The API refuses the foreign conversation (404, or 403): Chromium logs the refused request.
   browserErrors.expect(/status of 40[34]/);
-  const { conversations } = pagesFor(verity.profile, page);
+  const { conversations } = pages;
   let foreignId: string | undefined;
   await test.step(`Find a conversation of another account (${otherAccount.email}) through the API`, async () => {
     const otherSession = await auth.login(otherAccount);
@@ -169,7 +168,7 @@ test('Another user\'s conversation is not shown', labels({ layer: 'ui', security
   });
 });
 
-test('Calls from the page to its API go to its own origin with its own credentials, and succeed', labels({ layer: 'ui', ...pagesFeature, story: 'Same-origin API calls', severity: 'critical' }), async ({ page, verity, account, baseURL }) => {
+test('Calls from the page to its API go to its own origin with its own credentials, and succeed', labels({ layer: 'ui', ...pagesFeature, story: 'Same-origin API calls', severity: 'critical' }), async ({ pages, page, verity, account, baseURL }) => {
   const me = verity.app.api.me;
   test.skip(!me, 'the profile names no "current user" endpoint (app.api.me)');
   const origin = new URL(baseURL!).origin;
@@ -177,7 +176,7 @@ test('Calls from the page to its API go to its own origin with its own credentia
   page.on('request', (request) => {
     if (['fetch', 'xhr'].includes(request.resourceType())) calls.push(request.url());
   });
-  const { dashboard, nav } = pagesFor(verity.profile, page);
+  const { dashboard, nav } = pages;
   await test.step('Open the dashboard, signed in', async () => {
     await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
     await dashboard.expectLoaded();

@@ -4,13 +4,12 @@
 // names the cause instead of every journey timing out on it.
 import { labels } from '../allure-labels.ts';
 import { test } from '../fixtures.ts';
-import { pagesFor } from '../pages/index.ts';
 import { expectOnPath } from '../support/ui-session.ts';
 
 const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
 
-test('Signing in with a QA account lands on the dashboard, signed in', labels({ layer: 'ui', smoke: true, ...signIn, story: 'Good credentials', severity: 'blocker' }), async ({ page, verity, account }) => {
-  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+test('Signing in with a QA account lands on the dashboard, signed in', labels({ layer: 'ui', smoke: true, ...signIn, story: 'Good credentials', severity: 'blocker' }), async ({ pages, page, verity, account }) => {
+  const { login, dashboard, nav } = pages;
   const { loginRoute, protectedRoutes } = verity.app.ui;
   await test.step('Open the sign-in page', async () => {
     await login.open();

@@ -5,9 +5,9 @@
 import { decodeJwt } from 'jose';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
-import { pagesFor, type Pages } from '../pages/index.ts';
+import type { Pages } from '../pages/index.ts';
 import { expectOnPath } from '../support/ui-session.ts';
-import { sessionRecord, userIdOf } from '../support/ui-records.ts';
+import { sessionRow, userIdByEmail } from '../support/records.ts';
 import { pageCallAnswer } from '../support/steps.ts';
 import { atPointer, contractOf } from '../support/auth-contract.ts';
 
@@ -18,11 +18,11 @@ const signIn = { epic: 'Auth', feature: 'Sign-in' } as const;
 const unknownEmail = 'no-such-account@verity.invalid';
 const wrongPasswordFor = (account: { password: string }) => `${account.password}-but-wrong`;
 
-test('Wrong credentials are refused with one message and the user stays on the sign-in page', labels({ layer: 'ui', ...signIn, story: 'Bad credentials', severity: 'critical' }), async ({ page, verity, account, browserErrors }) => {
+test('Wrong credentials are refused with one message and the user stays on the sign-in page', labels({ layer: 'ui', ...signIn, story: 'Bad credentials', severity: 'critical' }), async ({ pages, page, verity, account, browserErrors }) => {
   const { loginPath, refusedLoginStatus: refused } = verity.app.auth!;
   // The page's sign-in call is refused (app.auth.refusedLoginStatus): Chromium logs every refused request to the console.
   browserErrors.expect(new RegExp(`status of ${refused}`));
-  const { login } = pagesFor(verity.profile, page);
+  const { login } = pages;
   const { loginRoute } = verity.app.ui;
   await test.step('Open the sign-in page', async () => {
     await login.open();
@@ -52,8 +52,7 @@ test('Wrong credentials are refused with one message and the user stays on the s
   }
 });
 
-test('A signed-out visit to a protected page leads to sign-in, and signing in returns to that page', labels({ layer: 'ui', ...signIn, story: 'Return to the requested page', severity: 'critical' }), async ({ page, verity, account }) => {
-  const pages = pagesFor(verity.profile, page);
+test('A signed-out visit to a protected page leads to sign-in, and signing in returns to that page', labels({ layer: 'ui', ...signIn, story: 'Return to the requested page', severity: 'critical' }), async ({ pages, page, verity, account }) => {
   const { loginRoute, protectedRoutes } = verity.app.ui;
   const routes = Object.entries(protectedRoutes);
   test.skip(!routes.length, 'the profile lists no protected routes (app.ui.protectedRoutes)');
@@ -83,12 +82,12 @@ test('A signed-out visit to a protected page leads to sign-in, and signing in re
   });
 });
 
-test('A sign-in through the page opens an active session for that user in the database', labels({ layer: 'ui', ...signIn, story: 'Session recorded in the database', severity: 'critical' }), async ({ page, verity, account, db }) => {
+test('A sign-in through the page opens an active session for that user in the database', labels({ layer: 'ui', ...signIn, story: 'Session recorded in the database', severity: 'critical' }), async ({ pages, page, verity, account, db }) => {
   const records = verity.app.records;
   test.skip(!db, 'no database: the session row cannot be checked (DATABASE_URL)');
   test.skip(!records, 'the profile describes no records (app.records)');
   const auth = verity.app.auth!;
-  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+  const { login, dashboard, nav } = pages;
   let accessToken: string | undefined;
   await test.step('Open the sign-in page', async () => {
     await login.open();
@@ -119,9 +118,9 @@ test('A sign-in through the page opens an active session for that user in the da
     expect(sessionId, `the access token carries the ${auth.sessionClaim} claim`).toBeTruthy();
   });
   await test.step(`The session row in ${records!.sessions.table} belongs to ${account.email} and is active`, async () => {
-    const userId = await userIdOf(db!, records!, account.email);
+    const userId = await userIdByEmail(db!, records!.users, account.email);
     expect(userId, `${records!.users.table} has a row for ${account.email}`).toBeDefined();
-    const session = await sessionRecord(db!, records!, sessionId!);
+    const session = await sessionRow(db!, records!.sessions, sessionId!);
     expect(session, `${records!.sessions.table} has the row the token names`).toBeDefined();
     expect(session!.userId, 'the session belongs to the user who signed in').toBe(userId);
     expect(session!.active, 'the session is active').toBe(true);

@@ -3,9 +3,8 @@
 // access token, and (with a database) the session row is no longer active.
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
-import { pagesFor } from '../pages/index.ts';
 import { expectOnPath, pageAccessToken, sessionIdOf } from '../support/ui-session.ts';
-import { sessionRecord } from '../support/ui-records.ts';
+import { sessionRow } from '../support/records.ts';
 import { pageCallAnswer } from '../support/steps.ts';
 
 const signOut = { epic: 'Auth', feature: 'Sign-out' } as const;
@@ -13,8 +12,8 @@ const signOut = { epic: 'Auth', feature: 'Sign-out' } as const;
 // Each test starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
 
-test('Signing out returns to the sign-in page, and protected pages then lead back to it', labels({ layer: 'ui', ...signOut, story: 'Protected pages closed after sign-out', severity: 'critical' }), async ({ page, verity, account }) => {
-  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+test('Signing out returns to the sign-in page, and protected pages then lead back to it', labels({ layer: 'ui', ...signOut, story: 'Protected pages closed after sign-out', severity: 'critical' }), async ({ pages, page, verity, account }) => {
+  const { login, dashboard, nav } = pages;
   const { loginRoute, protectedRoutes } = verity.app.ui;
   await test.step('Open the dashboard, signed in', async () => {
     await page.goto(protectedRoutes.dashboard ?? '/');
@@ -35,12 +34,12 @@ test('Signing out returns to the sign-in page, and protected pages then lead bac
   }
 });
 
-test('After signing out, the API refuses the old access token and the session row is closed', labels({ layer: 'ui', ...signOut, story: 'Session ended on the server', severity: 'blocker' }), async ({ page, verity, account, auth, db }) => {
+test('After signing out, the API refuses the old access token and the session row is closed', labels({ layer: 'ui', ...signOut, story: 'Session ended on the server', severity: 'blocker' }), async ({ pages, page, verity, account, auth, db }) => {
   const me = verity.app.api.me;
   test.skip(!me, 'the profile names no "current user" endpoint (app.api.me)');
   const settings = verity.app.auth!;
   const records = verity.app.records;
-  const { login, dashboard, nav } = pagesFor(verity.profile, page);
+  const { login, dashboard, nav } = pages;
   let accessToken: string | undefined;
   await test.step('Open the dashboard, signed in', async () => {
     await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
@@ -66,7 +65,7 @@ test('After signing out, the API refuses the old access token and the session ro
     await test.step(`The session row in ${records.sessions.table} is no longer active`, async () => {
       const sessionId = sessionIdOf(accessToken, settings.sessionClaim);
       expect(sessionId, `the access token carries the ${settings.sessionClaim} claim`).toBeTruthy();
-      const session = await sessionRecord(db, records, sessionId!);
+      const session = await sessionRow(db, records.sessions, sessionId!);
       expect(session, `${records.sessions.table} has the row the token names`).toBeDefined();
       expect(session!.active, 'the session row still counts as active').toBe(false);
     });

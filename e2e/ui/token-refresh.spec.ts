@@ -3,23 +3,21 @@
 // A real expiry has its own file (access-token-expiry.spec.ts).
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
-import { pagesFor } from '../pages/index.ts';
 import { expectOnPath, expectProfileThroughOneRefresh, makeServerRefuseAccessToken, watchPath } from '../support/ui-session.ts';
-import { sessionRecord, tokenRecords, type TokenRecords } from '../support/ui-records.ts';
+import { sessionRow, tokenCounts, type TokenCounts } from '../support/records.ts';
 
 const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
 
 // Each test starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
 
-test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ layer: 'ui', ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
+test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ layer: 'ui', ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ pages, page, verity, account, auth, session, db, browserErrors }) => {
   // The page's first call with the refused token is answered 401 before the refresh.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
   const records = verity.app.records;
-  const pages = pagesFor(verity.profile, page);
   const { dashboard, nav, login } = pages;
-  let before: TokenRecords | undefined;
+  let before: TokenCounts | undefined;
   await test.step('Open the dashboard, signed in', async () => {
     await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
     await dashboard.expectLoaded();
@@ -28,7 +26,7 @@ test('A refused access token is refreshed once, the request retried, and the pag
   const tokensChecked = !!(db && records?.tokens && session.sessionId);
   if (tokensChecked) {
     await test.step(`Note the session's refresh-token rows in ${records!.tokens!.table}`, async () => {
-      before = await tokenRecords(db!, records!, session.sessionId!);
+      before = await tokenCounts(db!, records!.tokens!, session.sessionId!);
       expect(before!.live, 'live refresh tokens of the session before the refresh').toBe(1);
     });
   }
@@ -44,7 +42,7 @@ test('A refused access token is refreshed once, the request retried, and the pag
   });
   if (tokensChecked) {
     await test.step(`The refresh rotated the session's refresh token in ${records!.tokens!.table}: one more revoked, one live`, async () => {
-      const after = await tokenRecords(db!, records!, session.sessionId!);
+      const after = await tokenCounts(db!, records!.tokens!, session.sessionId!);
       expect(after, 'refresh-token rows of the session').toEqual({ live: 1, revoked: before!.revoked + 1 });
     });
   }
@@ -54,12 +52,12 @@ test('A refused access token is refreshed once, the request retried, and the pag
   });
 });
 
-test('When the refresh token has been revoked, the page ends on the sign-in page instead of breaking', labels({ layer: 'ui', ...refresh, story: 'Refused refresh', severity: 'critical' }), async ({ page, verity, account, auth, session, db, browserErrors }) => {
+test('When the refresh token has been revoked, the page ends on the sign-in page instead of breaking', labels({ layer: 'ui', ...refresh, story: 'Refused refresh', severity: 'critical' }), async ({ pages, page, verity, account, auth, session, db, browserErrors }) => {
   // The refused access token and the refused refresh are both answered 401.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
   const records = verity.app.records;
-  const { dashboard, nav, login } = pagesFor(verity.profile, page);
+  const { dashboard, nav, login } = pages;
   await test.step('Open the dashboard, signed in', async () => {
     await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
     await dashboard.expectLoaded();
@@ -88,7 +86,7 @@ test('When the refresh token has been revoked, the page ends on the sign-in page
   // Only a page that presented the spent refresh token has set off reuse detection.
   if (db && records && settings.reuseDetection && session.sessionId && refreshes.requests.length) {
     await test.step(`Reuse detection: presenting the spent refresh token closed the session in ${records.sessions.table}`, async () => {
-      const row = await sessionRecord(db, records, session.sessionId!);
+      const row = await sessionRow(db, records.sessions, session.sessionId!);
       expect(row, `${records.sessions.table} has the session's row`).toBeDefined();
       expect(row!.active, 'the session row still counts as active').toBe(false);
     });

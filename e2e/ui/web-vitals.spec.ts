@@ -4,7 +4,7 @@
 import type { Page } from '@playwright/test';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
-import { pagesFor, type Pages } from '../pages/index.ts';
+import type { Pages } from '../pages/index.ts';
 
 // Each page is opened with the test's own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
@@ -55,11 +55,10 @@ function measure(page: Page): Promise<Vitals> {
   });
 }
 
-test('Core web vitals of every signed-in page are within budget', labels({ layer: 'ui', epic: 'UI', feature: 'Web vitals', story: 'TTFB, FCP, LCP and CLS per page', severity: 'normal' }), async ({ page, verity }, testInfo) => {
+test('Core web vitals of every signed-in page are within budget', labels({ layer: 'ui', epic: 'UI', feature: 'Web vitals', story: 'TTFB, FCP, LCP and CLS per page', severity: 'normal' }), async ({ pages, page, verity }, testInfo) => {
   const routes = Object.entries(verity.app.ui.protectedRoutes);
   test.skip(!routes.length, 'the profile lists no protected routes (app.ui.protectedRoutes)');
   const budgets = verity.config.budgets;
-  const pages = pagesFor(verity.profile, page);
   const measured: { name: string; path: string; vitals: Vitals }[] = [];
   // The first navigation of a new browser also pays for starting its renderer and downloading the
   // app's assets, which every later page finds cached: one unmeasured visit makes every page measured alike.
