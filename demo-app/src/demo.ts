@@ -8,7 +8,7 @@ import { PgCluster } from './db/cluster.ts';
 import { appRole, copyPgdata, databaseName, demoRoot, ensureTemplate, superuser, verifierRole, type Template } from './db/template.ts';
 import type { SeedAccount } from './db/seed.ts';
 import { buildServer } from './server/app.ts';
-import type { AppFault, AuthContract, AuthMode, DemoConventions } from './server/options.ts';
+import type { AppFault, AuthContract, AuthMode, DemoConventions, SigningAlg } from './server/options.ts';
 import { ensureSpaBuilt, webDist } from './web-build.ts';
 import { freePort } from './net.ts';
 import { FaultRunner, type FaultName } from './faults/catalog.ts';
@@ -22,6 +22,8 @@ export interface DemoOptions {
   authMode?: AuthMode;
   /** The sign-in API's shape: 'standard' (the default) or 'nested' (see AuthContract). */
   contract?: AuthContract;
+  /** How access tokens are signed: 'RS256' (the default), 'ES256', 'EdDSA' (Ed25519) or 'HS256' (see SigningAlg). */
+  signingAlg?: SigningAlg;
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
   /** Faults applied right after start. */
@@ -48,6 +50,12 @@ export interface Demo {
   postgresLogFile: string;
   runDir: string;
   authMode: AuthMode;
+  signingAlg: SigningAlg;
+  /**
+   * The HMAC secret access tokens are signed with, under signingAlg 'HS256' only: nothing about it
+   * is published, so a verifier is handed it (VERITY_JWT_SECRET).
+   */
+  jwtSecret?: string;
   accessTtlSeconds: number;
   activeFaults(): FaultName[];
   applyFault(name: FaultName): Promise<void>;
@@ -89,15 +97,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   const authMode = options.authMode ?? 'bearer';
   const accessTtlSeconds = options.accessTtlSeconds ?? 15 * 60;
+  const signingAlg = options.signingAlg ?? 'RS256';
   const appFaults = new Set<AppFault>();
   const appLogFile = path.join(runDir, 'app.log');
   const databaseURL = cluster.url(databaseName, appRole, template.passwords.app);
-  let server: { app: FastifyInstance; close(): Promise<void> };
+  let server: { app: FastifyInstance; close(): Promise<void>; jwtSecret?: string };
   try {
     server = await buildServer({
       databaseURL,
       authMode,
       contract: options.contract ?? 'standard',
+      signingAlg,
       accessTtlSeconds,
       refreshTtlSeconds: options.refreshTtlSeconds ?? 7 * 24 * 3600,
       issuer: 'personal-assistant',
@@ -153,6 +163,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     postgresLogFile: path.join(runDir, 'postgres.log'),
     runDir,
     authMode,
+    signingAlg,
+    ...(server.jwtSecret !== undefined ? { jwtSecret: server.jwtSecret } : {}),
     accessTtlSeconds,
     activeFaults: () => faults.active(),
     applyFault: (name) => faults.apply(name),

@@ -3,4 +3,4 @@ export { startDemo, maskPassword, type Demo, type DemoOptions } from './demo.ts'
 export { faults, faultNames, findFault, type Fault, type FaultName, type FaultLayer, type FaultKind } from './faults/catalog.ts';
 export { localAccounts, localAccountsFile, parseAccounts, seedAccounts, type AccountEntry } from './accounts.ts';
 export type { SeedAccount } from './db/seed.ts';
-export type { AuthContract, AuthMode, DemoConventions } from './server/options.ts';
+export type { AuthContract, AuthMode, DemoConventions, SigningAlg } from './server/options.ts';

@@ -34,7 +34,12 @@ export interface AppContext {
   authenticate(request: FastifyRequest): Promise<{ userId: string; sessionId: string }>;
 }
 
-export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function buildServer(options: ServerOptions): Promise<{
+  app: FastifyInstance;
+  close(): Promise<void>;
+  /** The HMAC secret that signs access tokens, under HS256 only: a verifier cannot check them without it. */
+  jwtSecret?: string;
+}> {
   const app = Fastify({
     logger: {
       level: 'info',
@@ -54,9 +59,9 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   // A restart of the database drops idle connections; the pool replaces them on next use.
   db.on('error', (err) => app.log.warn({ err: err.message }, 'idle database connection lost'));
 
-  const published = await newSigningKey();
-  const next = await newSigningKey();
-  const rogue = await newSigningKey();
+  const signingAlg = options.signingAlg ?? 'RS256';
+  // The rogue key is of the same algorithm, so the foreign-signing-key fault differs from health by the key alone.
+  const [published, next, rogue] = await Promise.all([newSigningKey(signingAlg), newSigningKey(signingAlg), newSigningKey(signingAlg)]);
   await writePublicKeys(options.keysDir, [published, next]);
   const tokens = new TokenService(
     { published, next, keysDir: options.keysDir, signing: () => (options.faults.has('foreign-signing-key') ? rogue : published) },
@@ -178,6 +183,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
 
   return {
     app,
+    ...(published.secret !== undefined ? { jwtSecret: published.secret } : {}),
     async close() {
       clearInterval(sweeper);
       await app.close();

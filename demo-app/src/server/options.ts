@@ -10,6 +10,12 @@ export type AuthMode = 'bearer' | 'cookie';
  */
 export type AuthContract = 'standard' | 'nested';
 
+/**
+ * How access tokens are signed. The asymmetric ones publish their public keys as a JWKS; HS256
+ * signs with a shared secret that is published nowhere, so a verifier must be given it.
+ */
+export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA' | 'HS256';
+
 export const appFaultNames = [
   'foreign-signing-key',
   'signature-unchecked',
@@ -36,6 +42,8 @@ export interface ServerOptions {
   authMode: AuthMode;
   /** The sign-in API's shape; 'standard' when absent. */
   contract?: AuthContract;
+  /** The access tokens' signing algorithm; 'RS256' when absent. */
+  signingAlg?: SigningAlg;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
   issuer: string;

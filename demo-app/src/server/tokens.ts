@@ -1,7 +1,8 @@
-// Access tokens are RS256 JWTs whose public keys are published as a JWKS: the key that signs
-// today and the next one, published ahead of a rotation so verifiers already know it. A token is
-// verified with the key its kid names. Refresh tokens are opaque random strings, stored only as
-// SHA-256 hashes.
+// Access tokens are JWTs signed with one algorithm chosen at start (RS256 unless said otherwise).
+// With a key pair, the public keys are published as a JWKS: the key that signs today and the next
+// one, published ahead of a rotation so verifiers already know it. With an HMAC secret nothing can
+// be published: a verifier must be given the secret. A token is verified with the key its kid
+// names. Refresh tokens are opaque random strings, stored only as SHA-256 hashes.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,25 +19,43 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
+import type { SigningAlg } from './options.ts';
 
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
-  publicJwk: JWK;
+  alg: SigningAlg;
+  /** What signs: a private key, or the HMAC secret. */
+  privateKey: CryptoKey | Uint8Array;
+  /** What verifies: the public key, or the same HMAC secret. */
+  publicKey: CryptoKey | Uint8Array;
+  /** Absent for an HMAC secret, which must never be published. */
+  publicJwk?: JWK;
+  /** The HMAC secret as the text a verifier is configured with (VERITY_JWT_SECRET); key pairs have none. */
+  secret?: string;
 }
 
-export async function newSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+export async function newSigningKey(alg: SigningAlg = 'RS256'): Promise<SigningKey> {
   const kid = `pa-${randomBytes(6).toString('hex')}`;
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
-  return { kid, privateKey, publicKey, publicJwk };
+  if (alg === 'HS256') {
+    // Apps take their HMAC secret as text (an environment variable), and so does a verifier: the
+    // key is the text's bytes, so that handing the text over hands over exactly the key.
+    const secret = randomBytes(32).toString('base64url');
+    const key = new TextEncoder().encode(secret);
+    return { kid, alg, privateKey: key, publicKey: key, secret };
+  }
+  // EdDSA also covers Ed448, which few verifiers take; Ed25519 is the curve apps sign with.
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+  return { kid, alg, privateKey, publicKey, publicJwk };
 }
 
-/** Writes each key's public PEM to the keys folder, in a file named by its kid. */
+/** Writes each public key's PEM to the keys folder, in a file named by its kid; HMAC secrets have none. */
 export async function writePublicKeys(keysDir: string, keys: SigningKey[]): Promise<void> {
   mkdirSync(keysDir, { recursive: true });
-  for (const key of keys) writeFileSync(path.join(keysDir, key.kid), `${await exportSPKI(key.publicKey)}\n`);
+  for (const key of keys) {
+    if (key.publicKey instanceof Uint8Array) continue;
+    writeFileSync(path.join(keysDir, key.kid), `${await exportSPKI(key.publicKey)}\n`);
+  }
 }
 
 export interface AccessClaims extends JWTPayload {
@@ -61,7 +80,7 @@ export class TokenService {
       signing: () => SigningKey;
       /** Published ahead of a rotation; signs nothing yet. */
       next: SigningKey;
-      /** Published, and what signs unless a fault says otherwise. */
+      /** Published (an HMAC secret is handed to verifiers instead), and what signs unless a fault says otherwise. */
       published: SigningKey;
       keysDir: string;
     },
@@ -83,14 +102,15 @@ export class TokenService {
   }
 
   jwks(): { keys: JWK[] } {
-    return { keys: [this.keys.published.publicJwk, this.keys.next.publicJwk] };
+    // An HMAC secret has no public half: the JWKS is then empty, not a leak of the secret.
+    return { keys: [this.keys.published.publicJwk, this.keys.next.publicJwk].filter((jwk): jwk is JWK => jwk !== undefined) };
   }
 
   async issueAccess(userId: string, sessionId: string): Promise<string> {
     const key = this.keys.signing();
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT(this.subjectClaim === 'sub' ? { sid: sessionId } : { sid: sessionId, [this.subjectClaim]: userId })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' });
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' });
     if (this.subjectClaim === 'sub') jwt.setSubject(userId);
     return jwt
       .setIssuer(this.settings.issuer)
@@ -112,8 +132,9 @@ export class TokenService {
     // The kid chooses the key, among the keys this server trusts: the one it signs with and the next one.
     const key = [signing, this.keys.next].find((k) => k.kid === kid);
     if (!key) throw new Error('unknown kid');
+    // Only the algorithm this server signs with: a token's alg never chooses how its key is used.
     const { payload } = await jwtVerify(token, key.publicKey, {
-      algorithms: ['RS256'],
+      algorithms: [key.alg],
       issuer: this.settings.issuer,
       audience: this.settings.audience,
       requiredClaims: [...requiredClaims],
@@ -124,7 +145,8 @@ export class TokenService {
   /**
    * The kid-read-as-path fault: the key is whatever file the kid names under the keys folder, used
    * with the token's own alg. "../../dev/null" names an empty HMAC secret; the next key's kid names
-   * its public PEM, which then works as an HMAC secret too.
+   * its public PEM, which then works as an HMAC secret too. Under HS256 the folder stays empty
+   * (nothing public to write), so only a kid leading out of it names a file.
    */
   private async verifyWithKeyFile(token: string, kid: string, alg: string): Promise<AccessClaims> {
     const keyBytes = readFileSync(path.join(this.keys.keysDir, kid));
