@@ -10,6 +10,7 @@ import { loadProfile, type Profile } from '../src/profile.ts';
 import { journeyBlocker, readRunState, type RunState } from '../src/run-state.ts';
 import { qaAccounts, type Account, type Target } from '../src/target.ts';
 import { pagesFor, type Pages } from './pages/index.ts';
+import { signInThroughThePage, signOutThroughThePage } from './support/page-session.ts';
 import { AuthApi, type Session, type Transport } from './support/auth-api.ts';
 import { contractOf } from './support/auth-contract.ts';
 
@@ -140,11 +141,25 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use(await mainSession());
   },
 
-  storageState: async ({ signedIn, verity, baseURL, mainSession }, use, testInfo) => {
+  storageState: async ({ signedIn, verity, baseURL, mainSession, playwright, launchOptions, account }, use, testInfo) => {
     if (!signedIn) return use(undefined);
     // The browser context may be made before the journey gate has run: check it here too.
     const blocker = journeyBlocker(verity.state);
     testInfo.skip(!!blocker, blocker);
+    if (verity.app.auth!.browserCookie) {
+      // A session-cookie app's pages hold a session of their own kind: made through its sign-in page.
+      // Its own browser: the `browser` fixture would make every API call's request context launch one.
+      const browser = await playwright.chromium.launch(launchOptions);
+      try {
+        const state = await signInThroughThePage(browser, baseURL!, verity.profile, account);
+        await use(state);
+        // The journey signs out; one that stopped before it did is signed out here, the app's own way.
+        if (testInfo.status !== testInfo.expectedStatus) await signOutThroughThePage(browser, baseURL!, verity.profile, state).catch(() => undefined);
+      } finally {
+        await browser.close();
+      }
+      return;
+    }
     // The browser starts with the test's own session, made through the API and placed where the
     // app keeps it: no UI login, and never a session shared with another test.
     const session = await mainSession();

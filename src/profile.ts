@@ -186,6 +186,28 @@ const appSchema = z.object({
     audience: z.string().optional(),
     /** The JWT claim naming the server-side session; ties a token to its session row. */
     sessionClaim: z.string().default('sid'),
+    /**
+     * The session row's key is the refresh token itself (no claim of the API's tokens names the
+     * session): the session is found by the refresh token a sign-in or refresh answered.
+     */
+    sessionIsRefreshToken: z.boolean().default(false),
+    /**
+     * Sign-out ends the access token at once (false: access tokens are stateless and live out their
+     * lifetime; sign-out must then end the refresh token and the session row, and the access
+     * token's lifetime must be within VERITY_ACCESS_TTL_SECONDS).
+     */
+    signOutEndsAccessToken: z.boolean().default(true),
+    /**
+     * Seconds a token replaced by a refresh stays valid (some apps keep the old one briefly for
+     * requests in flight): a token the pages held before signing out is then refused within this.
+     */
+    rotationGraceSeconds: z.number().int().nonnegative().default(0),
+    /**
+     * The cookie the app's pages keep their session in when it is itself the JWT (a session-cookie
+     * app, e.g. one whose pages sign in otherwise than its API): the pages' access token is read
+     * from it, and journeys that start signed in sign in through the sign-in page.
+     */
+    browserCookie: z.string().min(1).optional(),
     /** Presenting a revoked refresh token revokes its whole family. */
     reuseDetection: z.boolean().default(false),
     /** How the SPA keeps a session in the browser, per transport: localStorage key → 'access' | 'refresh' | a literal value. */
@@ -196,7 +218,7 @@ const appSchema = z.object({
   }).optional(),
   /** API endpoints with app-specific meaning. */
   api: z.object({
-    /** The signed-in user: its id and email fields. */
+    /** The signed-in user: its id and email fields (a field name, or a JSON pointer such as /data/email). */
     me: z.object({ path: urlPath, idField: z.string().default('id'), emailField: z.string().default('email') }).optional(),
     /** Protected GET endpoints; OpenAPI-discovered ones are added. A zod schema here overrides the document's. */
     protected: z.array(z.object({ path: urlPath, schema: z.custom<z.ZodType>((v) => v instanceof z.ZodType).optional() })).default([]),
@@ -213,7 +235,9 @@ const appSchema = z.object({
     /** The document's protected paths checked / left out: globs (`*` one segment, `**` any) or regular expressions starting with ^. */
     include: z.array(pathPattern).default([]),
     exclude: z.array(pathPattern).default([]),
-  }).default({ protected: [], sampleIds: {}, refusedStatuses: [401], openApiSignedIn: false, include: [], exclude: [] }),
+    /** Security headers the app does not send, on purpose, each with the reason the report shows (e.g. x-content-type-options). */
+    headersNotSent: z.array(z.object({ header: z.string().min(1).transform((h) => h.toLowerCase()), reason: z.string().min(10, 'expected the reason, in a sentence, that the report shows') })).default([]),
+  }).default({ protected: [], sampleIds: {}, refusedStatuses: [401], openApiSignedIn: false, include: [], exclude: [], headersNotSent: [] }),
   ui: z.object({
     loginRoute: urlPath.default('/login'),
     /** Signed-in pages, each checked for the user's data; keys name the page objects below. */
@@ -224,6 +248,14 @@ const appSchema = z.object({
     expectedConsole: z.array(allowance).default([]),
     /** Failed requests (5xx, or JSON calls answered otherwise) the app makes on purpose (matched against "METHOD URL"), with the reason. */
     expectedFailedRequests: z.array(allowance).default([]),
+    /**
+     * How a page shows it is signed in, for apps whose pages are not the demo's: its path matches
+     * `path` (a regular expression), `text` is visible ("{email}" stands for the account's), and with
+     * `me`, the app.api.me endpoint called with the page's own session names the account.
+     */
+    signedIn: z.object({ path: z.string().min(1).optional(), text: z.string().min(1).optional(), me: z.boolean().default(false) }).optional(),
+    /** How a page signs out: a route that signs out when opened, or a button's accessible name. */
+    signOut: z.union([z.object({ route: urlPath }), z.object({ button: z.string().min(1) })]).optional(),
   }).default({ loginRoute: '/login', protectedRoutes: {}, pages: {}, expectedConsole: [], expectedFailedRequests: [] }),
   /** Cross-layer checks: where the database records what the UI and API do. */
   records: z.object({

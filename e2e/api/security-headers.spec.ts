@@ -5,6 +5,7 @@ import * as allure from 'allure-js-commons';
 import type { APIResponse } from '@playwright/test';
 import { labels } from '../allure-labels.ts';
 import { expect, test } from '../fixtures.ts';
+import type { Profile } from '../../src/profile.ts';
 
 const details = (story: string) => labels({ layer: 'api', security: true, epic: 'API', feature: 'Security headers', story, severity: 'normal' });
 
@@ -13,14 +14,22 @@ function showable(response: APIResponse): string {
   return response.headersArray().filter((h) => !/^(set-cookie|cookie)$/i.test(h.name)).map((h) => `${h.name}: ${h.value}`).join('\n');
 }
 
-async function checkHeaders(response: APIResponse, where: string, https: boolean) {
+type NotSent = Profile['app']['api']['headersNotSent'];
+
+async function checkHeaders(response: APIResponse, where: string, https: boolean, notSent: NotSent) {
   const headers = response.headers();
   await allure.attachment(`Response headers of ${where} (cookies left out)`, showable(response), 'text/plain');
+  // A header the profile says the app does not send on purpose is shown as allowed, with its reason, not checked.
+  const step = async (header: string, title: string, check: () => void) => {
+    const allowed = notSent.find((n) => n.header === header);
+    if (allowed) await allure.logStep(`${where}: ${header} not checked, allowed by the profile (app.api.headersNotSent). Reason: ${allowed.reason}`);
+    else await test.step(title, async () => check());
+  };
   const csp = headers['content-security-policy'];
-  await test.step(`${where}: Content-Security-Policy is present`, async () => {
+  await step('content-security-policy', `${where}: Content-Security-Policy is present`, () => {
     expect.soft(csp, `Content-Security-Policy missing on ${where}`).toBeTruthy();
   });
-  await test.step(`${where}: framing is refused (CSP frame-ancestors, or X-Frame-Options DENY or SAMEORIGIN)`, async () => {
+  await step('x-frame-options', `${where}: framing is refused (CSP frame-ancestors, or X-Frame-Options DENY or SAMEORIGIN)`, () => {
     const frameAncestors = /(^|;)\s*frame-ancestors\s/i.test(csp ?? '');
     const xfo = (headers['x-frame-options'] ?? '').trim().toUpperCase();
     expect.soft(
@@ -28,14 +37,14 @@ async function checkHeaders(response: APIResponse, where: string, https: boolean
       `framing protection missing on ${where}: no frame-ancestors in Content-Security-Policy and X-Frame-Options is ${xfo || 'absent'}`,
     ).toBe(true);
   });
-  await test.step(`${where}: X-Content-Type-Options is nosniff`, async () => {
+  await step('x-content-type-options', `${where}: X-Content-Type-Options is nosniff`, () => {
     expect.soft(headers['x-content-type-options']?.trim().toLowerCase(), `X-Content-Type-Options: nosniff missing on ${where}`).toBe('nosniff');
   });
-  await test.step(`${where}: Referrer-Policy is present`, async () => {
+  await step('referrer-policy', `${where}: Referrer-Policy is present`, () => {
     expect.soft(headers['referrer-policy'], `Referrer-Policy missing on ${where}`).toBeTruthy();
   });
   if (https) {
-    await test.step(`${where}: Strict-Transport-Security is present with a max-age`, async () => {
+    await step('strict-transport-security', `${where}: Strict-Transport-Security is present with a max-age`, () => {
       const maxAge = Number(/max-age=(\d+)/i.exec(headers['strict-transport-security'] ?? '')?.[1] ?? 0);
       expect.soft(maxAge, `Strict-Transport-Security (max-age > 0) missing on ${where}`).toBeGreaterThan(0);
     });
@@ -56,7 +65,7 @@ test('An HTML page sends the security headers', details('HTML pages'), async ({ 
       expect.soft(answer.headers()['content-type'] ?? '', `GET ${route} is an HTML page`).toMatch(/^text\/html/i);
       return answer;
     });
-    await checkHeaders(response, `GET ${route}`, overHttps(baseURL));
+    await checkHeaders(response, `GET ${route}`, overHttps(baseURL), verity.app.api.headersNotSent);
   } finally {
     await api.dispose();
   }
@@ -66,12 +75,12 @@ test('API responses send the security headers', details('API responses'), async 
   const https = overHttps(baseURL);
   const health = verity.app.healthPath;
   const response = await test.step(`Call GET ${health}`, () => auth.getWithToken(health, undefined));
-  await checkHeaders(response, `GET ${health}`, https);
+  await checkHeaders(response, `GET ${health}`, https, verity.app.api.headersNotSent);
   const me = verity.app.api.me?.path;
   if (me) {
     const session = await test.step('Sign in as a QA user through the API', () => mainSession());
     const signedIn = await test.step(`Call GET ${me} signed in`, () => session.api.get(me, { headers: auth.authHeaders(session) }));
-    await checkHeaders(signedIn, `GET ${me}`, https);
+    await checkHeaders(signedIn, `GET ${me}`, https, verity.app.api.headersNotSent);
   }
 });
 

@@ -56,7 +56,9 @@ export class LoginPage {
   }
 
   async expectRejected() {
-    await expect(this.page.getByRole('alert')).toHaveText(/invalid|incorrect|wrong|not match|failed/i);
+    // An alert, or any visible message saying so (some apps show a plain notice).
+    const refusal = /invalid|incorrect|wrong|not match|failed/i;
+    await expect(this.page.getByRole('alert').filter({ hasText: refusal }).or(this.page.getByText(refusal)).first(), 'the sign-in page says the credentials were refused').toBeVisible();
     await this.expectShown();
   }
 }

@@ -92,14 +92,22 @@ export class AuthApi {
     return response;
   }
 
-  /** Presents a given refresh token (e.g. one already used), outside any session's jar. */
-  async presentRefreshToken(token: string): Promise<APIResponse> {
+  /**
+   * Presents a given refresh token (e.g. one already used), outside any session's jar. With
+   * `adoptInto`, an accepted refresh's new tokens become that session's, so it is signed out at the
+   * end with what the target last issued (an app may key its session row by the refresh token).
+   */
+  async presentRefreshToken(token: string, adoptInto?: Session): Promise<APIResponse> {
     const api = await this.newContext();
     try {
       const location = this.contract.refreshToken;
       const headers: Record<string, string> = location.from === 'cookie' ? { cookie: `${location.name}=${token}` } : {};
       const response = await this.call(api, this.contract.refresh, { refreshToken: token }, headers);
       await response.body();
+      if (response.ok() && adoptInto) {
+        const { accessToken, refreshToken, sessionId } = await this.sessionFrom(adoptInto.account, api, await read(response), `the ${this.contract.refresh.method} ${this.contract.refresh.path} answer`);
+        Object.assign(adoptInto, { accessToken, refreshToken, sessionId });
+      }
       return response;
     } finally {
       await api.dispose();
@@ -192,7 +200,8 @@ export class AuthApi {
     await registerSecrets(accessToken, refreshToken, ...jwtsIn(answer.json), ...(await api.storageState()).cookies.map((c) => c.value));
     if (!accessToken) throw new Error(`the ${this.transport} login of ${account.email} gave no access token ${describeLocation(this.contract.accessToken)} (${what}: ${this.whatWasThere(this.contract.accessToken, answer)}) — app.auth.accessToken`);
     const claims = safeClaims(accessToken);
-    const sid = claims[this.settings.sessionClaim];
+    // Where no claim names the session, its row may be keyed by the refresh token itself.
+    const sid = claims[this.settings.sessionClaim] ?? (this.settings.sessionIsRefreshToken ? refreshToken : undefined);
     const subject = claims[this.settings.subjectClaim];
     return { account, api, accessToken, refreshToken, sessionId: sid === undefined ? undefined : String(sid), userId: subject === undefined ? undefined : String(subject) };
   }

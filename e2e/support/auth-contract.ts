@@ -32,6 +32,11 @@ export interface TemplateValues {
   refreshToken?: string;
 }
 
+/** Where a session's id is read from, for step titles: the token's claim, or the refresh token itself. */
+export function sessionKeyWhere(settings: AuthSettings): string {
+  return settings.sessionIsRefreshToken ? `from the access token's "${settings.sessionClaim}" claim, or the refresh token (app.auth.sessionIsRefreshToken)` : `from the access token's "${settings.sessionClaim}" claim`;
+}
+
 /** A field name as a JSON pointer to a top-level member (RFC 6901 escapes). */
 export function pointerTo(field: string): string {
   return `/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -97,6 +102,15 @@ export function atPointer(doc: unknown, pointer: string): { found: true; value: 
     here = next;
   }
   return { found: true, value: here };
+}
+
+/** A field of a JSON answer named by the profile: a JSON pointer (/data/email) or a field name, dotted for nested ones (data.email). */
+export function fieldOf(doc: unknown, field: string): unknown {
+  if (field.startsWith('/')) {
+    const found = atPointer(doc, field);
+    return found.found ? found.value : undefined;
+  }
+  return field.split('.').reduce<unknown>((here, key) => (here && typeof here === 'object' ? (here as Record<string, unknown>)[key] : undefined), doc);
 }
 
 /** Where a location points, for messages: "at /data/access_token in the JSON body". */

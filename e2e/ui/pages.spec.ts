@@ -4,6 +4,7 @@
 // its own credentials. A full-page screenshot of each page is attached.
 import type { Page, TestInfo } from '@playwright/test';
 import { labels } from '../allure-labels.ts';
+import { fieldOf } from '../support/auth-contract.ts';
 import { expect, test } from '../fixtures.ts';
 import { itemPath } from '../support/openapi.ts';
 import { pageCallAnswer } from '../support/steps.ts';
@@ -187,9 +188,10 @@ test('Calls from the page to its API go to its own origin with its own credentia
     expect(calls.filter((url) => new URL(url).origin !== origin), 'calls to another origin').toEqual([]);
   });
   await test.step(`From inside the page, GET ${me!.path} with the page's own credentials answers the signed-in user`, async () => {
-    // Bearer: the token the app keeps in its storage; cookie: the browser's own HttpOnly cookies.
-    const key = verity.transport === 'bearer' ? storageKeyFor(verity, 'access') : undefined;
-    if (verity.transport === 'bearer') expect(key, "the profile maps a localStorage key to 'access' (app.auth.browserStorage.bearer)").toBeDefined();
+    // Bearer: the token the app keeps in its storage; cookie (or a session cookie, app.auth.browserCookie): the browser's own HttpOnly cookies.
+    const inStorage = verity.transport === 'bearer' && !verity.app.auth!.browserCookie;
+    const key = inStorage ? storageKeyFor(verity, 'access') : undefined;
+    if (inStorage) expect(key, "the profile maps a localStorage key to 'access' (app.auth.browserStorage.bearer)").toBeDefined();
     const answer = await page.evaluate(async ({ path, key }) => {
       const headers: Record<string, string> = { Accept: 'application/json' };
       const token = key ? window.localStorage.getItem(key) : null;
@@ -199,6 +201,6 @@ test('Calls from the page to its API go to its own origin with its own credentia
     }, { path: me!.path, key });
     expect(answer.status, `GET ${me!.path} from the page`).toBe(200);
     expect(answer.contentType).toMatch(/application\/json/);
-    expect(JSON.parse(answer.body)[me!.emailField]).toBe(account.email);
+    expect(fieldOf(JSON.parse(answer.body), me!.emailField)).toBe(account.email);
   });
 });

@@ -18,7 +18,7 @@ test('Signing in with a QA account lands on the dashboard, signed in', labels({ 
   await test.step('Sign in with the QA account', async () => {
     await login.login(account);
   });
-  await test.step('Land on the dashboard, showing its data, signed in as that account', async () => {
+  await test.step('Land on the dashboard (or the page the profile says the app lands on), signed in as that account', async () => {
     await dashboard.expectLoaded();
     if (protectedRoutes.dashboard) await expectOnPath(page, protectedRoutes.dashboard);
     await nav.expectSignedIn(account.email);

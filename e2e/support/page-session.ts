@@ -1,0 +1,34 @@
+// A browser session made through the app's own sign-in page, for apps whose pages hold a session
+// the API's sign-in cannot make (app.auth.browserCookie): signed in, its state kept for a test's
+// browser, and signed out the app's own way when the test could not.
+import type { Browser, BrowserContext } from '@playwright/test';
+import type { Profile } from '../../src/profile.ts';
+import { pagesFor } from '../pages/index.ts';
+import type { Account } from './auth-api.ts';
+
+type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+
+export async function signInThroughThePage(browser: Browser, baseURL: string, profile: Profile, account: Account): Promise<StorageState> {
+  const context = await browser.newContext({ baseURL });
+  try {
+    const page = await context.newPage();
+    const pages = pagesFor(profile, page);
+    await pages.login.open();
+    await pages.login.login(account);
+    await pages.nav.expectSignedIn(account.email);
+    // Calls the page makes on landing may rotate the session cookie: the state kept is the one they leave.
+    await page.waitForLoadState('networkidle');
+    return await context.storageState();
+  } finally {
+    await context.close();
+  }
+}
+
+export async function signOutThroughThePage(browser: Browser, baseURL: string, profile: Profile, state: StorageState): Promise<void> {
+  const context = await browser.newContext({ baseURL, storageState: state });
+  try {
+    await pagesFor(profile, await context.newPage()).nav.signOut();
+  } finally {
+    await context.close();
+  }
+}
