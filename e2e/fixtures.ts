@@ -12,7 +12,7 @@ import { qaAccounts, type Account, type Target } from '../src/target.ts';
 import { pagesFor, type Pages } from './pages/index.ts';
 import { signInThroughThePage, signOutInContext } from './support/page-session.ts';
 import { AuthApi, type Session, type Transport } from './support/auth-api.ts';
-import { contractOf } from './support/auth-contract.ts';
+import { contractOf, fieldOf } from './support/auth-contract.ts';
 
 export interface Verity {
   config: Config;
@@ -53,6 +53,27 @@ interface WorkerFixtures {
   db: { query: ReadOnlySession['query'] } | undefined;
 }
 
+/**
+ * Whether a session cookie still signs someone in, asked of the me endpoint (a 200 naming an
+ * account); with no me endpoint, whether the cookie is there at all.
+ */
+async function sessionStillLive(verity: Verity, baseURL: string, cookies: { name: string; value: string }[]): Promise<boolean> {
+  const me = verity.app.api.me;
+  if (!cookies.length) return false;
+  if (!me) return true;
+  const answer = await fetch(new URL(me.path, baseURL), { headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } }).then(
+    async (r) => ({ status: r.status, body: await r.json().catch(() => undefined) }),
+    () => undefined,
+  );
+  return !answer || (answer.status === 200 && !!fieldOf(answer.body, me.emailField));
+}
+
+/** Tests whose browser context was made: their context fixture signs out what the pages hold. */
+const browserOpened = new Set<string>();
+
+/** Sessions a worker fixture opened and could not close, until a test's auth fixture reports them. */
+const leftOpenByWorker: string[] = [];
+
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   verity: [
     async ({}, use, workerInfo) => {
@@ -65,7 +86,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       // A configured target records no auth mode (only the embedded demo does): its own sign-in shows it.
       const accounts = qaAccounts(target);
       if (declared === 'from-target' && !target.authMode && target.baseURL && profile.app.auth && accounts.length && ['api', 'ui', 'ui-smoke'].includes(workerInfo.project.name) && !journeyBlocker(state)) {
-        transport = (await transportShownBySignIn(new AuthApi(target.baseURL, profile.app.auth, 'bearer'), accounts[workerInfo.parallelIndex % accounts.length]!)) ?? 'bearer';
+        const probe = new AuthApi(target.baseURL, profile.app.auth, 'bearer');
+        transport = (await transportShownBySignIn(probe, accounts[workerInfo.parallelIndex % accounts.length]!)) ?? 'bearer';
+        leftOpenByWorker.push(...probe.unclosed.map((where) => `${where} (the sign-in that told the token transport)`));
       }
       await use({ config, state, target, profile, app: profile.app, transport });
     },
@@ -118,8 +141,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     // Verity signs out of every session it opened, so nothing piles up on a long-lived database;
     // one it could not sign out (nor one whose tokens it could not read) is said, as a warning.
     await auth.closeAll();
-    if (auth.unclosed.length) {
-      const description = `Verity left ${auth.unclosed.length} session(s) open on the target: ${auth.unclosed.join('; ')}`;
+    // The worker's own sign-ins (before any test) are told by the first test that can.
+    const unclosed = [...leftOpenByWorker.splice(0), ...auth.unclosed];
+    if (unclosed.length) {
+      const description = `Verity left ${unclosed.length} session(s) open on the target: ${unclosed.join('; ')}`;
       testInfo.annotations.push({ type: 'warning', description });
       await allure.attachment('Sessions left open', description, 'text/plain');
       console.warn(`[verity] ${testInfo.title}: ${description}`);
@@ -152,7 +177,19 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const browser = await playwright.chromium.launch(launchOptions);
       const state = await signInThroughThePage(browser, baseURL!, verity.profile, account).finally(() => browser.close());
       // The test's context signs it out at its end (the context fixture), with the cookie as the page last had it.
-      return use(state);
+      await use(state);
+      // A test skipped before its browser opened never used the session: it is signed out here.
+      if (!browserOpened.has(testInfo.testId) && await sessionStillLive(verity, baseURL!, state.cookies.filter((c) => c.name === verity.app.auth!.browserCookie))) {
+        const again = await playwright.chromium.launch(launchOptions);
+        try {
+          const context = await again.newContext({ baseURL, storageState: state });
+          const held = async () => (await context.cookies()).filter((c) => c.name === verity.app.auth!.browserCookie);
+          await signOutInContext(context, verity.profile, async () => sessionStillLive(verity, baseURL!, await held())).catch(() => undefined);
+        } finally {
+          await again.close();
+        }
+      }
+      return;
     }
     // The browser starts with the test's own session, made through the API and placed where the
     // app keeps it: no UI login, and never a session shared with another test.
@@ -181,10 +218,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   // A session-cookie app's pages hold sessions only the pages can end: whatever session the test's
   // browser still holds at its end (a journey that stopped before signing out, a page left signed
   // in) is signed out the app's own way, so none is left behind.
-  context: async ({ context, verity }, use) => {
+  context: async ({ context, verity, baseURL }, use, testInfo) => {
+    browserOpened.add(testInfo.testId);
     await use(context);
     const cookie = verity.app.auth?.browserCookie;
-    if (cookie && (await context.cookies()).some((c) => c.name === cookie)) await signOutInContext(context, verity.profile).catch(() => undefined);
+    if (!cookie || !baseURL) return;
+    // Loading the app to sign out is slow: first ask whether the session is still live.
+    const held = async () => (await context.cookies()).filter((c) => c.name === cookie);
+    if (await sessionStillLive(verity, baseURL, await held())) {
+      // Until the session is gone: a page closed while its sign-out call is in flight would leave it open.
+      await signOutInContext(context, verity.profile, async () => sessionStillLive(verity, baseURL, await held())).catch(() => undefined);
+    }
   },
 
   page: async ({ page, expectedBrowserErrors, verity }, use) => {

@@ -90,9 +90,10 @@ export default defineProfile({
       // 401 for no token or a bad one on /users/me, 403 elsewhere: Directus answers "forbidden" to the public role.
       refusedStatuses: [401, 403],
       openApiSignedIn: true,
-      // What a QA user's role may read; the rest of the document is for admins.
-      include: ['/users/me', '/users', '/users/{id}', '/roles', '/roles/{id}', '/collections', '/fields', '/relations', '/presets', '/settings', '/comments', '/activity'],
-      sampleIds: { id: 'from:/users/me#data.id' },
+      // The document marks only some operations as secured (/presets, /comments); the system
+      // endpoints a QA role reads are listed here, and are just as protected.
+      protected: [{ path: '/users/me' }, { path: '/users' }, { path: '/users/{id}' }, { path: '/roles' }, { path: '/roles/{id}' }, { path: '/collections' }, { path: '/fields' }, { path: '/relations' }, { path: '/settings' }],
+      // Path parameters ({id} of /users/{id}, /roles/{id}) are sampled from the list above each path.
       // Directus 11.3 sends a Content-Security-Policy with frame-ancestors, and neither of these.
       headersNotSent: [
         { header: 'x-content-type-options', reason: 'Directus 11.3 does not send X-Content-Type-Options; a reverse proxy in front of it adds it where needed.' },

@@ -33,13 +33,13 @@ export interface FinishInput {
 /** Returns the run's exit code: its verdict's. */
 export async function finishRun({ config, state, runDir, playwrightExit, started, shard = false, shardResultsDirs = [] }: FinishInput): Promise<number> {
   const redactor = new Redactor([...config.secrets, ...(state?.secrets ?? [])], state?.secretNames);
-  const { layers, failures, flaky } = readResults(path.join(runDir, 'results.json'));
+  const { layers, failures, flaky, leftOpen } = readResults(path.join(runDir, 'results.json'));
   // The embedded demo is stopped by now (global teardown), and by Verity: nothing to look at.
   if (state && !state.afterRun && !state.setupError && state.target.kind === 'configured') {
     state.afterRun = await observeAfterRun(config, state, await loadProfile(config.profile, config.envDir), failures);
   }
   if (shard && state) writeFileSync(path.join(runDir, shardStateFile), redactor.scrub(JSON.stringify(withoutSecrets(state), null, 2)));
-  const verdict = judge(state, failures, playwrightExit, flaky);
+  const verdict = judge(state, failures, playwrightExit, flaky, leftOpen);
   const resultsDir = path.join(runDir, 'allure-results');
   const reportDir = path.join(runDir, 'allure-report');
   let changes: Changes | undefined;

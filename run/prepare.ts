@@ -26,7 +26,7 @@ export interface PreparedRun {
 export async function prepareRun(config: Config, { withBaseline = true } = {}): Promise<PreparedRun> {
   const profile = await loadProfile(config.profile, config.envDir);
   const auth = profile.app.auth;
-  const secretNames = auth ? [auth.passwordField, auth.accessTokenField, auth.refreshTokenField, auth.accessCookie, auth.refreshCookie] : [];
+  const secretNames = auth ? secretFieldNames(auth) : [];
   const baseline = withBaseline ? baselineOf(config, profile) : undefined;
   const shared = { config, profile, secretNames, ...(baseline ? { baseline } : {}) };
   if (config.target.kind === 'configured') {
@@ -35,6 +35,27 @@ export async function prepareRun(config: Config, { withBaseline = true } = {}): 
   }
   const embedded = await startEmbeddedTarget(config);
   return { ...shared, target: embedded.target, secrets: [...config.secrets, ...embedded.secrets], stop: embedded.stop };
+}
+
+type AuthSettings = NonNullable<Profile['app']['auth']>;
+
+/**
+ * The JSON fields, cookies and headers whose values are secret, from the profile's sign-in
+ * contract: the password field, where each token is (a pointer's last member, a cookie, a
+ * header), how the access token is presented, and the pages' session cookie.
+ */
+export function secretFieldNames(auth: AuthSettings): string[] {
+  const named = (location: AuthSettings['accessToken']) => {
+    if (!location) return [];
+    if (location.from !== 'json') return [location.name];
+    const last = location.pointer.split('/').at(-1);
+    return last ? [last.replace(/~1/g, '/').replace(/~0/g, '~')] : [];
+  };
+  const presented = auth.presentAccessToken?.name && auth.presentAccessToken.name.toLowerCase() !== 'authorization' ? [auth.presentAccessToken.name] : [];
+  return [...new Set([
+    auth.passwordField, auth.accessTokenField, auth.refreshTokenField, auth.accessCookie, auth.refreshCookie,
+    ...named(auth.accessToken), ...named(auth.refreshToken), ...presented, ...(auth.browserCookie ? [auth.browserCookie] : []),
+  ])];
 }
 
 /** The baseline VERITY_BASELINE names, else the profile's; throws one line when it cannot be read. */

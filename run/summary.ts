@@ -27,16 +27,20 @@ export interface FailedCheck {
 }
 
 /** Passed, failed and skipped tests per project (database, api, ui), and the failures, from Playwright's JSON report. */
-export function readResults(file: string): { layers: Record<string, LayerCounts>; failures: FailedCheck[]; flaky: string[] } {
+export function readResults(file: string): { layers: Record<string, LayerCounts>; failures: FailedCheck[]; flaky: string[]; leftOpen: string[] } {
   const layers: Record<string, LayerCounts> = {};
   const failures: FailedCheck[] = [];
   /** Tests that failed, then passed on a retry. */
   const flaky: string[] = [];
-  if (!existsSync(file)) return { layers, failures, flaky };
+  /** Sessions Verity opened on the target and could not close (the auth fixture's warnings). */
+  const leftOpen: string[] = [];
+  if (!existsSync(file)) return { layers, failures, flaky, leftOpen };
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const visit = (suite: any) => {
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests ?? []) {
+        const annotations = [...(t.annotations ?? []), ...(t.results ?? []).flatMap((r: any) => r.annotations ?? [])] as { type: string; description?: string }[];
+        for (const a of annotations) if (a.type === 'warning' && a.description && leftOpenWarning.test(a.description) && !leftOpen.includes(a.description)) leftOpen.push(a.description);
         const layer = (layers[t.projectName] ??= { passed: 0, failed: 0, skipped: 0 });
         if (t.status === 'skipped') layer.skipped++;
         else if (t.status === 'expected' || t.status === 'flaky') {
@@ -54,8 +58,11 @@ export function readResults(file: string): { layers: Record<string, LayerCounts>
     for (const child of suite.suites ?? []) visit(child);
   };
   for (const suite of report.suites ?? []) visit(suite);
-  return { layers, failures, flaky };
+  return { layers, failures, flaky, leftOpen };
 }
+
+/** The warning e2e/fixtures.ts gives a test that left sessions open on the target. */
+const leftOpenWarning = /^Verity left \d+ session\(s\) open on the target/;
 
 /** Playwright projects, by the layer a reader knows them as. */
 const layerOf: Record<string, string> = { setup: 'Setup', database: 'Database', api: 'API', 'app-log': 'API', 'ui-smoke': 'UI', ui: 'UI' };
@@ -69,7 +76,7 @@ const browserFailure = /browserType\.launch|Target page, context or browser has 
  * was seen once the tests ended. One documented rule (README: reading the verdict) sorts each
  * failure into what Verity could not observe (exit 2) or what the target did wrong (exit 1).
  */
-export function judge(state: RunState | undefined, reported: FailedCheck[], playwrightExit: number, flaky: string[] = []): Verdict {
+export function judge(state: RunState | undefined, reported: FailedCheck[], playwrightExit: number, flaky: string[] = [], leftOpen: string[] = []): Verdict {
   const infrastructure: string[] = [];
   const targetFailures: string[] = [];
   let failures = reported;
@@ -101,7 +108,7 @@ export function judge(state: RunState | undefined, reported: FailedCheck[], play
   if (playwrightExit !== 0 && !reported.length) infrastructure.push(`Playwright ended with exit ${playwrightExit} and no failed test (see the output above)`);
   // The database's failures are the probes' own outcomes, counted whichever Playwright projects ran (e.g. --project=api).
   const failedJourneys = failures.filter((f) => f.project !== 'database').map((f) => f.title);
-  return verdictOf({ probes: state?.probes, failedJourneys, targetFailures, unobserved: infrastructure, flaky });
+  return verdictOf({ probes: state?.probes, failedJourneys, targetFailures, unobserved: infrastructure, flaky, leftOpen });
 }
 
 export interface SummaryInput {

@@ -6,8 +6,8 @@
 //   NO-GO             exit 1  the target failed a check: a journey, or a probe with a critical or
 //                             major finding, whether or not the Playwright project that reports
 //                             the probes ran.
-//   GO WITH WARNINGS  exit 0  nothing failed, but there are minor or accepted findings, or checks that passed
-//                             only on a retry (flaky), to read.
+//   GO WITH WARNINGS  exit 0  nothing failed, but there are minor or accepted findings, checks that passed
+//                             only on a retry (flaky), or sessions Verity could not close, to read.
 //   GO                exit 0  every check passed, nothing to read.
 import { isWarning, type ProbeRun } from './findings.ts';
 
@@ -22,6 +22,8 @@ export interface Observations {
   targetFailures?: string[];
   /** Checks that failed, then passed on a retry: never hidden, they are warnings. */
   flaky?: string[];
+  /** Sessions Verity opened on the target and could not close: an infrastructure warning, where and how many. */
+  leftOpen?: string[];
   /** What Verity could not observe, besides what the probes say of themselves (an unreachable database included): one line each. */
   unobserved: string[];
 }
@@ -37,11 +39,11 @@ export interface Verdict {
   failures: string[];
   /** The first of those: seen once the run ended. */
   targetFailures: string[];
-  /** Minor and accepted findings ("probe: message", "probe: accepted: message") and flaky checks ("flaky: title"). */
+  /** Minor and accepted findings ("probe: message", "probe: accepted: message"), flaky checks ("flaky: title") and sessions left open. */
   warnings: string[];
 }
 
-export function verdictOf({ probes, failedJourneys, targetFailures = [], unobserved, flaky = [] }: Observations): Verdict {
+export function verdictOf({ probes, failedJourneys, targetFailures = [], unobserved, flaky = [], leftOpen = [] }: Observations): Verdict {
   const outcomes = probes?.outcomes ?? [];
   // A database Verity could not reach at all is the caller's to judge: Verity's problem, or the
   // target's when its own health check says its database is down.
@@ -53,6 +55,7 @@ export function verdictOf({ probes, failedJourneys, targetFailures = [], unobser
     warnings: [
       ...outcomes.flatMap((o) => o.findings.filter(isWarning).map((f) => `${o.id}: ${f.accepted ? 'accepted: ' : ''}${f.message}`)),
       ...flaky.map((title) => `flaky: ${title}`),
+      ...leftOpen.map((where) => `sessions left open: ${where}`),
     ],
   };
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { studioAssets, startDirectus, type DirectusApp } from './support/directus.ts';
 import { emptyEnvDir } from './support/target.ts';
-import { repoRoot, testOutcomes, verify, type TestOutcome } from './support/verify-run.ts';
+import { allureResults, repoRoot, testOutcomes, verify, type TestOutcome } from './support/verify-run.ts';
 import { spawn } from 'node:child_process';
 
 const check = {
@@ -74,7 +74,7 @@ describe('adopting a real app: Directus 11.3.5, with a profile alone', { timeout
   // Live sessions, by user and how long they live: a session refreshed moments ago keeps its old
   // row for the rotation grace period (10 s), which is not a session left open.
   const sessionRows = async () => (await app.adminSql<{ who: string; n: string }>(
-    `SELECT coalesce(u.email, '?') || ': ' || CASE WHEN s.expires > now() + interval '1 minute' THEN 'open' ELSE 'in its grace period' END AS who, count(*) AS n
+    `SELECT coalesce(u.email, '?') || ': ' || CASE WHEN s.expires > now() + interval '2 days' THEN 'open (API)' WHEN s.expires > now() + interval '1 minute' THEN 'open (pages)' ELSE 'in its grace period' END AS who, count(*) AS n
      FROM directus_sessions s LEFT JOIN directus_users u ON u.id = s."user" WHERE s.expires > now() GROUP BY 1 ORDER BY 1`,
   )).map((r) => `${r.who} × ${r.n}`).filter((line) => line.includes(': open'));
 
@@ -107,6 +107,13 @@ describe('adopting a real app: Directus 11.3.5, with a profile alone', { timeout
     assert.match(run.stdout, /Verdict: GO/, 'the verdict is GO');
     assert.equal(run.status, 0, run.stdout.slice(-3000));
     assert.doesNotMatch(run.stdout, /left \d+ session\(s\) open/, 'no session was left open');
+    // Path parameters the profile gives no sample for were sampled from the list above them.
+    const signedInGets = allureResults(run.runDir!).find((r) => r.name === 'Protected GET endpoints answer a signed-in user with JSON matching the API document');
+    const steps = (r: any): any[] => (r.steps ?? []).flatMap((step: any) => [step, ...steps(step)]);
+    for (const path of ['/users/{id}', '/roles/{id}']) {
+      const called = steps(signedInGets).find((step) => step.name.startsWith(`GET ${path} as the QA user`));
+      assert.equal(called?.status, 'passed', `GET ${path} was called with a sampled id and passed: ${steps(signedInGets).map((st) => st.name).join(' | ')}`);
+    }
     assert.deepEqual(await sessionRows(), sessionsBefore, 'the same open directus_sessions rows after the run as before it');
   });
 

@@ -5,12 +5,14 @@
 // Every session Verity opens is closed, also when it cannot read the tokens.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, type JWK } from 'jose';
 import type { Demo } from '../demo-app/src/index.ts';
-import { AuthApi } from '../e2e/support/auth-api.ts';
+import { AuthApi, describeAnswer, isRefusal } from '../e2e/support/auth-api.ts';
 import { atPointer, contractOf, filled, requestOptions } from '../e2e/support/auth-contract.ts';
 import { verifySignature, type KeySource } from '../e2e/support/jwt.ts';
 import { defineProfile, type Profile, type ProfileInput } from '../src/profile.ts';
@@ -81,6 +83,31 @@ describe('the auth contract, without the demo', () => {
     assert.deepEqual(present({ as: 'header', name: 'authorization', prefix: 'Token ' }), { authorization: 'Token t0k' }, 'another prefix');
     assert.deepEqual(present({ as: 'cookie', name: 'sid' }), { cookie: 'sid=t0k' }, 'a cookie');
     assert.deepEqual(present(undefined, 'cookie'), { cookie: 'pa_access=t0k' }, 'the default in cookie transport: the access cookie');
+  });
+
+  it("tells who is signed in from the me endpoint's body, not its status alone: a 200 naming nobody is a guest's answer, a refusal", async () => {
+    // A real HTTP server with the convention of apps that answer guests 200: { user: null }.
+    const server = createServer((req, res) => {
+      const signedIn = req.headers.authorization === 'Bearer good-token';
+      res.writeHead(req.headers.authorization === 'Bearer expired' ? 401 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ user: signedIn ? { id: 7, email: 'qa1@example.test' } : null }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const auth = new AuthApi(base, (await defaultProfile()).app.auth!, 'bearer');
+      const me = { path: '/me', idField: '/user/id', emailField: '/user/email' };
+      const signedIn = await auth.whoIs(me, 'good-token');
+      assert.deepEqual(signedIn, { status: 200, who: 'qa1@example.test' }, 'the account the body names');
+      assert.equal(isRefusal(signedIn, [401]), false, 'a 200 naming the account is no refusal');
+      const guest = await auth.whoIs(me, 'forged-token');
+      assert.deepEqual(guest, { status: 200, who: undefined }, 'a guest answer names nobody');
+      assert.equal(isRefusal(guest, [401]), true, 'a 200 naming nobody is a refusal');
+      assert.equal(describeAnswer(guest), '200 naming nobody', 'and says so');
+      assert.equal(isRefusal(await auth.whoIs(me, 'expired'), [401]), true, 'a refused status is a refusal');
+    } finally {
+      server.close();
+    }
   });
 
   it('reads JSON pointers as RFC 6901 says', () => {
@@ -169,6 +196,21 @@ describe('a demo whose sign-in API is nested (contract: nested)', () => {
     assert.equal(auth.unclosed.length, 1, 'one session recorded as left open');
     assert.match(auth.unclosed[0]!, /qa1@example\.test: POST \/api\/v1\/auth\/no-such-logout answered 404 to each of the 1 token\(s\) the sign-in answer gave/, 'what was tried');
     assert.equal(await activeSessions(demo), before + 1, 'control: that session is indeed still active');
+  });
+
+  it('a run whose access-token location is misconfigured leaves no session open; one whose sessions cannot be closed says how many were left, and where, as a warning', async () => {
+    const signInOnly = ['--project=api', 'api/login.spec.ts', '--grep', 'Sign-in opens'];
+    const before = await activeSessions(demo);
+    const wrong = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_PROFILE: profileFile({ ...nestedAuth, accessToken: { from: 'json', pointer: '/data/accessToken' } }) }, { args: signInOnly });
+    assert.equal(wrong.status, 1, `the sign-in check fails:\n${wrong.stdout.slice(-2000)}`);
+    assert.match(wrong.stdout, /no access token at \/data\/accessToken/, 'naming where it looked');
+    assert.doesNotMatch(wrong.stdout, /sessions left open/, 'no session reported left open');
+    assert.equal(await activeSessions(demo), before, 'no active user_sessions row added by the run');
+
+    const unclosable = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_PROFILE: profileFile({ ...nestedAuth, accessToken: { from: 'json', pointer: '/data/accessToken' }, logoutPath: '/api/v1/auth/no-such-logout' }) }, { args: signInOnly });
+    // Two: the sign-in that told the token transport, and the journey's own.
+    assert.match(unclosable.stdout, /sessions left open: Verity left 2 session\(s\) open on the target: a sign-in: POST \/api\/v1\/auth\/no-such-logout answered 404 .*\(the sign-in that told the token transport\); qa\d@example\.test: POST \/api\/v1\/auth\/no-such-logout answered 404/, `the summary's warnings say how many and where:\n${unclosable.stdout.slice(-2500)}`);
+    assert.equal(await activeSessions(demo), before + 2, 'control: those sessions are indeed still active');
   });
 
   it('the sign-in, refresh and token journeys (npm run verify -- --project=api) pass against it with that profile, and leave no session open', async () => {

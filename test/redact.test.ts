@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { displayURL, formsOf, mask, Redactor, secretsInURL } from '../src/redact.ts';
+import { secretFieldNames } from '../run/prepare.ts';
 
 describe('redactor', () => {
   it('masks configured secret values, also URL-encoded', () => {
@@ -16,6 +17,16 @@ describe('redactor', () => {
     for (const secret of ['abcdef123', 'zzz999', 'qq&', 'sec\\']) assert.ok(!scrubbed.includes(secret), `${secret} masked in ${scrubbed}`);
     assert.match(scrubbed, /"ok":1/);
     assert.match(scrubbed, /other=1/);
+  });
+
+  it("takes the secret names from the profile's sign-in contract: a token's JSON pointer, its cookie or header, the pages' session cookie", async () => {
+    const { default: directus } = await import('../profiles/directus.ts');
+    const names = secretFieldNames(directus.app.auth!);
+    for (const name of ['password', 'access_token', 'refresh_token', 'directus_session_token']) assert.ok(names.includes(name), `${name} is a secret name: ${names.join(', ')}`);
+    const custom = secretFieldNames({ ...directus.app.auth!, accessToken: { from: 'header', name: 'X-Session' }, refreshToken: { from: 'json', pointer: '/result/renew~1token' }, presentAccessToken: { as: 'cookie', name: 'sess' } });
+    for (const name of ['X-Session', 'renew/token', 'sess']) assert.ok(custom.includes(name), `${name} is a secret name: ${custom.join(', ')}`);
+    const redactor = new Redactor([], names);
+    assert.doesNotMatch(redactor.scrub('{"data":{"expires":900000,"refresh_token":"opaque-1234567890"}} directus_session_token=abcdef0123456789'), /opaque-1234567890|abcdef0123456789/, 'the values are masked');
   });
 
   it('leaves fields it was not told about alone', () => {

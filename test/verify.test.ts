@@ -77,8 +77,9 @@ describe('a fresh machine: no .env, no setting at all', () => {
 
   it('keeps every secret out of reports/, traces included', () => {
     const templates = path.join(tmpdir(), 'verity-demo', 'templates');
+    // Each template keeps its generations (gen-*), each with its own passwords.
     const dbPasswords = readdirSync(templates)
-      .map((t) => path.join(templates, t, 'template.json'))
+      .flatMap((t) => (existsSync(path.join(templates, t)) && !t.startsWith('building-') ? readdirSync(path.join(templates, t)).map((g) => path.join(templates, t, g, 'template.json')) : []))
       .filter(existsSync)
       .flatMap((f) => Object.values(JSON.parse(readFileSync(f, 'utf8')).passwords as Record<string, string>));
     const secrets = [...localAccounts().map((a) => a.password), ...dbPasswords];

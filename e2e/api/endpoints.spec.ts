@@ -14,6 +14,7 @@ import {
   fillPath,
   isJsonMediaType,
   pathParameters,
+  discoveredSampleSpecs,
   resolveSample,
   securedGetOperations,
   selectEndpoints,
@@ -102,7 +103,28 @@ async function samplesFor(
   const values: Record<string, string> = {};
   for (const name of pathParameters(endpoint.path)) {
     const spec = verity.app.api.sampleIds[name];
-    if (!spec) return { reason: `no sample value for {${name}} (app.api.sampleIds)` };
+    if (!spec) {
+      // None in the profile: the first item of the list the path sits under.
+      const candidates = discoveredSampleSpecs(endpoint.path, name);
+      if (!candidates.length) return { reason: `no sample value for {${name}} (app.api.sampleIds), and no list above ${endpoint.path} to take one from` };
+      const listPath = candidates[0]!.slice(5).split('#')[0]!;
+      const sample = await test.step(`Take a sample {${name}}: the first item's ${name === 'id' ? 'id' : `${name} or id`} in GET ${listPath}`, async () => {
+        let body = known?.(listPath);
+        if (body === undefined) {
+          const response = await session.api.get(listPath, { headers });
+          if (response.status() !== 200) return { value: undefined, detail: `GET ${listPath} answered ${response.status()}` };
+          body = await response.json().catch(() => undefined);
+        }
+        for (const candidate of candidates) {
+          const found = await resolveSample(candidate, session.api, headers, () => body);
+          if (found.value !== undefined) return found;
+        }
+        return { value: undefined, detail: `GET ${listPath} has no first item with a ${name} or id field (in the body or under data, items, results): set app.api.sampleIds.${name}` };
+      });
+      if (sample.value === undefined) return { reason: `no sample value for {${name}}: ${sample.detail}` };
+      values[name] = sample.value;
+      continue;
+    }
     const sample = await test.step(`Take a sample {${name}}: ${spec.startsWith('from:') ? `${spec.split('#')[1] ?? ''} of GET ${spec.slice(5).split('#')[0]}` : 'the profile\'s value'}`, () =>
       resolveSample(spec, session.api, headers, known),
     );

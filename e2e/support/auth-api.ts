@@ -4,7 +4,8 @@
 import { request as playwrightRequest, type APIRequestContext, type APIResponse } from '@playwright/test';
 import { decodeJwt } from 'jose';
 import type { Account as TargetAccount } from '../../src/target.ts';
-import { atPointer, contractOf, describeLocation, jwtsIn, requestOptions, shapeOf, type AuthSettings, type Call, type Contract, type TemplateValues, type TokenLocation, type Transport } from './auth-contract.ts';
+import type { Profile } from '../../src/profile.ts';
+import { atPointer, contractOf, describeLocation, fieldOf, jwtsIn, requestOptions, shapeOf, type AuthSettings, type Call, type Contract, type TemplateValues, type TokenLocation, type Transport } from './auth-contract.ts';
 import { registerSecrets } from './secrets.ts';
 
 export type { AuthSettings, Transport } from './auth-contract.ts';
@@ -144,6 +145,23 @@ export class AuthApi {
     }
   }
 
+  /**
+   * Who the `me` endpoint says a token signs in: its status, and the account its body names (the
+   * profile's me.emailField, else idField). Some apps answer a guest 200 with nobody named: that
+   * is a refusal too, read from the body rather than the status alone.
+   */
+  async whoIs(me: MeEndpoint, accessToken: string | undefined): Promise<MeAnswer> {
+    const api = await this.newContext();
+    try {
+      const response = await api.get(me.path, { headers: this.presenting(accessToken) });
+      const body = await response.json().catch(() => undefined);
+      const named = [fieldOf(body, me.emailField), fieldOf(body, me.idField)].find((v) => v !== undefined && v !== null && v !== '');
+      return { status: response.status(), who: named === undefined ? undefined : String(named) };
+    } finally {
+      await api.dispose();
+    }
+  }
+
   /** A token where a location says, in an answer (a cookie: the context's jar, which the answer's Set-Cookie filled). */
   async tokenAt(location: TokenLocation, answer: ReadAnswer, api: APIRequestContext): Promise<string | undefined> {
     let value: unknown;
@@ -216,6 +234,24 @@ export class AuthApi {
     if (location.from === 'header') return `its headers are ${answer.response.headersArray().map((h) => h.name.toLowerCase()).join(', ')}`;
     return `it set the cookies ${answer.response.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value.split('=')[0]).join(', ') || '(none)'}`;
   }
+}
+
+export type MeEndpoint = NonNullable<Profile['app']['api']['me']>;
+
+export interface MeAnswer {
+  status: number;
+  /** The account the answer names (e-mail or id); undefined for a refusal or a guest's answer. */
+  who?: string;
+}
+
+/** A refusal: one of the profile's refused statuses, or a 200 that names nobody (a guest's answer). */
+export function isRefusal(answer: MeAnswer, refusedStatuses: number[]): boolean {
+  return refusedStatuses.includes(answer.status) || (answer.status === 200 && answer.who === undefined);
+}
+
+/** How an answer reads in a message: "401", or "200 naming qa1@example.test", or "200 naming nobody". */
+export function describeAnswer(answer: MeAnswer): string {
+  return answer.status === 200 ? `200 naming ${answer.who ?? 'nobody'}` : String(answer.status);
 }
 
 async function read(response: APIResponse): Promise<ReadAnswer> {

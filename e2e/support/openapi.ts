@@ -147,6 +147,22 @@ export async function resolveSample(
   return { value: String(value), detail: `from GET ${listPath} at ${dotted}` };
 }
 
+/** Where lists usually keep their items: the body itself, or one of these members. */
+const listEnvelopes = ['', 'data', 'items', 'results', 'content', 'records', 'rows'];
+
+/**
+ * Where a path parameter's sample may come from when the profile gives none: the list the path
+ * sits under (/users/{id} → GET /users), its first item, in the body or a common envelope, and that
+ * item's field of the parameter's name, or its id.
+ */
+export function discoveredSampleSpecs(path: string, name: string): string[] {
+  const at = path.indexOf(`{${name}}`);
+  const listPath = path.slice(0, at).replace(/\/$/, '');
+  if (!listPath || pathParameters(listPath).length) return [];
+  const fields = [...new Set([name, 'id'])];
+  return listEnvelopes.flatMap((envelope) => fields.map((field) => `from:${listPath}#${envelope ? `${envelope}.` : ''}0.${field}`));
+}
+
 /** A media type that carries JSON: application/json, or any application/*+json (health+json, problem+json, …). */
 export function isJsonMediaType(contentType: string): boolean {
   return /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType);

@@ -7,6 +7,7 @@ import { expectOnPath, pageAccessToken, sessionIdOf } from '../support/ui-sessio
 import { sessionRow } from '../support/records.ts';
 import { pageCallAnswer } from '../support/steps.ts';
 import { registerSecrets } from '../support/secrets.ts';
+import { describeAnswer, isRefusal } from '../support/auth-api.ts';
 
 const signOut = { epic: 'Auth', feature: 'Sign-out' } as const;
 
@@ -65,11 +66,11 @@ test('After signing out, the API refuses the old access token and the session ro
     const refused = verity.app.api.refusedStatuses;
     const grace = settings.rotationGraceSeconds;
     if (!grace) {
-      const status = (await auth.getWithToken(me!.path, accessToken)).status();
-      expect(refused, `GET ${me!.path} with the old access token after signing out answered ${status}`).toContain(status);
+      const answer = await auth.whoIs(me!, accessToken);
+      expect(isRefusal(answer, refused), `GET ${me!.path} with the old access token after signing out answered ${describeAnswer(answer)}`).toBe(true);
     } else {
       // The page may have refreshed on its way out; the token it held before then lives out the app's grace period (app.auth.rotationGraceSeconds).
-      await expect.poll(async () => refused.includes((await auth.getWithToken(me!.path, accessToken)).status()), {
+      await expect.poll(async () => isRefusal(await auth.whoIs(me!, accessToken), refused), {
         message: `GET ${me!.path} with the old access token is refused within the ${grace} s rotation grace period after signing out`,
         timeout: (grace + 5) * 1000,
         intervals: [500, 1000],

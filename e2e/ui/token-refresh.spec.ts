@@ -10,9 +10,10 @@ const refresh = { epic: 'Auth', feature: 'Token refresh' } as const;
 
 // Each test starts signed in with its own API-made session, placed where the app keeps it.
 test.use({ signedIn: true });
+// Decided before the browser is signed in: both journeys refresh on the way to the Profile page.
+test.skip(({ verity }) => !verity.app.ui.protectedRoutes.profile, 'the profile lists no profile route (app.ui.protectedRoutes.profile): these journeys refresh on the way to it');
 
 test('A refused access token is refreshed once, the request retried, and the page carries on', labels({ layer: 'ui', ...refresh, story: '401, refresh, retry', severity: 'blocker' }), async ({ pages, page, verity, account, auth, session, db, browserErrors }) => {
-  test.skip(!verity.app.ui.protectedRoutes.profile, 'the profile lists no profile route (app.ui.protectedRoutes.profile): this journey refreshes on the way to it');
   // The page's first call with the refused token is answered 401 before the refresh.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;
@@ -54,7 +55,6 @@ test('A refused access token is refreshed once, the request retried, and the pag
 });
 
 test('When the refresh token has been revoked, the page ends on the sign-in page instead of breaking', labels({ layer: 'ui', ...refresh, story: 'Refused refresh', severity: 'critical' }), async ({ pages, page, verity, account, auth, session, db, browserErrors }) => {
-  test.skip(!verity.app.ui.protectedRoutes.profile, 'the profile lists no profile route (app.ui.protectedRoutes.profile): this journey refreshes on the way to it');
   // The refused access token and the refused refresh are both answered 401.
   browserErrors.expect(/status of 401/);
   const settings = verity.app.auth!;

@@ -37,14 +37,23 @@ export const demoRoot = path.join(tmpdir(), 'verity-demo');
 // Seeded timestamps are relative to seeding time; an old template would look like a stale restore.
 const maxTemplateAgeMs = 6 * 60 * 60 * 1000;
 
+// A template is rebuilt when it ages out, as a new generation beside the old one: a demo still
+// running resets from the generation it started from, whose passwords it holds.
 export async function ensureTemplate(options: TemplateOptions): Promise<Template> {
-  const dir = path.join(demoRoot, 'templates', templateKey(options));
-  const metaFile = path.join(dir, 'template.json');
-  if (existsSync(metaFile) && Date.now() - statSync(metaFile).mtimeMs < maxTemplateAgeMs) {
+  const keyDir = path.join(demoRoot, 'templates', templateKey(options));
+  const fresh = existsSync(keyDir)
+    ? readdirSync(keyDir).filter((name) => name.startsWith('gen-') && existsSync(path.join(keyDir, name, 'template.json'))).sort().reverse()
+        .find((name) => Date.now() - statSync(path.join(keyDir, name, 'template.json')).mtimeMs < maxTemplateAgeMs)
+    : undefined;
+  if (fresh) {
+    const dir = path.join(keyDir, fresh);
     markUsed(dir);
-    return { ...JSON.parse(readFileSync(metaFile, 'utf8')), pgdata: path.join(dir, 'pgdata') };
+    return { ...JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')), pgdata: path.join(dir, 'pgdata') };
   }
-  await mkdir(path.join(demoRoot, 'templates'), { recursive: true });
+  const dir = path.join(keyDir, `gen-${Date.now()}-${randomBytes(3).toString('hex')}`);
+  const metaFile = path.join(dir, 'template.json');
+  await mkdir(keyDir, { recursive: true });
+  spawnSync('chmod', ['755', keyDir]);
   const building = await mkdtemp(path.join(demoRoot, 'templates', 'building-'));
   spawnSync('chmod', ['755', demoRoot, path.join(demoRoot, 'templates'), building]);
   const passwords = { superuser: secret(), app: secret(), verifier: secret() };
@@ -74,14 +83,10 @@ export async function ensureTemplate(options: TemplateOptions): Promise<Template
     await cluster.stop('fast');
     const meta = { passwords, seededAt: new Date().toISOString() };
     writeFileSync(path.join(building, 'template.json'), JSON.stringify(meta, null, 2), { mode: 0o600 });
-    rmSync(dir, { recursive: true, force: true });
-    await rename(building, dir).catch((err) => {
-      // Another process built the same template at the same moment: theirs is as good.
-      if (!existsSync(metaFile)) throw err;
-      rmSync(building, { recursive: true, force: true });
-    });
+    await rename(building, dir);
     markUsed(dir);
-    pruneTemplates(path.basename(dir));
+    pruneTemplates(path.basename(keyDir));
+    pruneGenerations(keyDir, path.basename(dir));
     return { ...JSON.parse(readFileSync(metaFile, 'utf8')), pgdata: path.join(dir, 'pgdata') };
   } catch (err) {
     await cluster.stop('immediate');
@@ -120,13 +125,25 @@ function markUsed(dir: string): void {
   writeFileSync(path.join(dir, lastUsedFile), new Date().toISOString());
 }
 
+/** When a folder was last used: its marker, or the newest of its generations' markers. */
+function lastUsedOf(dir: string): number {
+  const marker = path.join(dir, lastUsedFile);
+  if (existsSync(marker)) return statSync(marker).mtimeMs;
+  const generations = readdirSync(dir).filter((name) => name.startsWith('gen-')).map((name) => lastUsedOf(path.join(dir, name)));
+  return Math.max(statSync(dir).mtimeMs, ...generations);
+}
+
+/** Older generations of one template, once no running demo can still reset from them. */
+function pruneGenerations(keyDir: string, keep: string): void {
+  for (const name of readdirSync(keyDir).filter((n) => n !== keep)) {
+    if (Date.now() - lastUsedOf(path.join(keyDir, name)) > inUseMs) rmSync(path.join(keyDir, name), { recursive: true, force: true });
+  }
+}
+
 /** Templates of older code, settings or accounts are dead weight (73 MB each at scale 1). */
 function pruneTemplates(keep: string): void {
   const root = path.join(demoRoot, 'templates');
-  const lastUsed = (dir: string) => {
-    const marker = path.join(root, dir, lastUsedFile);
-    return existsSync(marker) ? statSync(marker).mtimeMs : statSync(path.join(root, dir)).mtimeMs;
-  };
+  const lastUsed = (dir: string) => lastUsedOf(path.join(root, dir));
   const byRecency = readdirSync(root)
     .filter((name) => name !== keep && !name.startsWith('building-'))
     .sort((a, b) => lastUsed(b) - lastUsed(a));
