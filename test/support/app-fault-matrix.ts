@@ -67,17 +67,14 @@ interface Expectation {
   skips?: Check[];
   /** What each failing check's message must say: the cause, named. */
   names: RegExp;
-  /** The fault acts where the token transports differ, so it runs in the cookie transport too. */
-  transportSensitive?: true;
 }
 
 /** Per application fault of the demo's catalog (the first test checks that every one has a row). */
 export const expectations: Record<string, Expectation> = {
-  'foreign-signing-key': { transportSensitive: true, fails: [check.tokenClaims], names: /signature|JWKS/i },
+  'foreign-signing-key': { fails: [check.tokenClaims], names: /signature|JWKS/i },
   // Every forged token carries genuine claims, so a server that checks no signature takes them
   // all; the refresh journeys make the server refuse the page's token by changing its signature.
   'signature-unchecked': {
-    transportSensitive: true,
     fails: [...tokenNegatives, check.refreshRetry, check.revokedRefresh],
     names: /must get 401/,
   },
@@ -96,11 +93,11 @@ export const expectations: Record<string, Expectation> = {
   'admin-open': { fails: [check.adminRefused], names: /admin\/users/ },
   'conversation-idor': { fails: [check.ownedResource, check.othersConversation], names: /chat\/conversations/ },
   'slow-endpoint': { fails: [check.signedInGets], names: /chat\/conversations.*budget|budget.*chat\/conversations/is },
-  'spa-refresh-broken': { transportSensitive: true, fails: [check.refreshRetry, check.realExpiry], names: /refresh/i },
+  'spa-refresh-broken': { fails: [check.refreshRetry, check.realExpiry], names: /refresh/i },
   'spa-cross-origin-api': { fails: [check.signIn], skips: uiJourneys, names: /Content Security Policy|CORS|origin/i },
   'json-endpoint-html': { fails: [check.signedInGets, check.analytics, check.webVitals], names: /sms\/usage/ },
-  'login-reveals-email': { transportSensitive: true, fails: [check.sameAnswer, check.wrongCredentials], names: /unknown email/ },
-  'logout-keeps-token': { transportSensitive: true, fails: [check.apiSignOut, check.refreshReuse, check.oldTokenRefused], names: /after sign-out|after signing out|ended session/i },
+  'login-reveals-email': { fails: [check.sameAnswer, check.wrongCredentials], names: /unknown email/ },
+  'logout-keeps-token': { fails: [check.apiSignOut, check.refreshReuse, check.oldTokenRefused], names: /after sign-out|after signing out|ended session/i },
   'app-log-errors': { fails: [check.appLog], names: /log lines at error level/ },
 };
 
