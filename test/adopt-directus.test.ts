@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { studioAssets, startDirectus, type DirectusApp } from './support/directus.ts';
+import { directusAccounts, studioAssets, startDirectus, type DirectusApp } from './support/directus.ts';
+import { leaksIn } from './support/secret-scan.ts';
 import { emptyEnvDir } from './support/target.ts';
 import { allureResults, repoRoot, testOutcomes, verify, type TestOutcome } from './support/verify-run.ts';
 import { spawn } from 'node:child_process';
@@ -115,6 +116,13 @@ describe('adopting a real app: Directus 11.3.5, with a profile alone', { timeout
       assert.equal(called?.status, 'passed', `GET ${path} was called with a sampled id and passed: ${steps(signedInGets).map((st) => st.name).join(' | ')}`);
     }
     assert.deepEqual(await sessionRows(), sessionsBefore, 'the same open directus_sessions rows after the run as before it');
+    // No password, no HMAC secret, no database password and no JWT (access tokens and the pages' session cookies) in reports/.
+    const secrets = [
+      ...directusAccounts.map((a) => ({ what: `${a.email}'s password`, value: a.password })),
+      { what: 'the JWT secret', value: app.secret },
+      { what: 'the database password', value: decodeURIComponent(new URL(app.verifierDatabaseURL).password) },
+    ];
+    assert.deepEqual(leaksIn(run.runDir!, secrets), [], 'no secret in the report');
   });
 
   it(`four faults of Directus's own (${Object.keys(faults).join(', ')}) fail exactly their checks, naming the cause`, async () => {
