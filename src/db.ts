@@ -90,7 +90,17 @@ export class Connection {
   private broken = false;
   private released = false;
 
-  constructor(private readonly client: pg.PoolClient, private readonly connectionString: string) {}
+  // A checked-out connection has no pool listener: one lost between statements (a crash, a
+  // restart) is marked broken and told to the next statement, not thrown at the process.
+  private lost: unknown;
+  private readonly onLost = (err: unknown) => {
+    this.broken = true;
+    this.lost ??= err;
+  };
+
+  constructor(private readonly client: pg.PoolClient, private readonly connectionString: string) {
+    client.on('error', this.onLost);
+  }
 
   /** Forced after connecting, so no connection-string option or role default can loosen them. */
   async forceSessionSettings(settings: DbSettings): Promise<void> {
@@ -124,6 +134,7 @@ export class Connection {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.client.removeListener('error', this.onLost);
     if (this.broken) destroy(this.client);
     this.client.release(this.broken ? true : undefined);
   }
@@ -152,7 +163,8 @@ export class Connection {
       return await run();
     } catch (err) {
       if (isConnectionLost(err)) this.broken = true;
-      throw err;
+      // pg's own "not queryable" hides why: the loss it heard first names the cause.
+      throw this.lost ?? err;
     }
   }
 }
@@ -169,7 +181,7 @@ function delay(ms: number): Promise<void> {
 
 function isConnectionLost(err: unknown): boolean {
   const { code = '', message = '' } = (err ?? {}) as { code?: string; message?: string };
-  return code.startsWith('08') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(code) || /Query read timeout|Connection terminated/.test(message);
+  return code.startsWith('08') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(code) || /Query read timeout|Connection terminated|is not queryable/.test(message);
 }
 
 /**

@@ -132,6 +132,28 @@ describe('a database that stops answering', () => {
     }
   });
 
+  it('between statements: a connection the server ends fails the next step as not observed, and the run goes on', { timeout: 60_000 }, async () => {
+    // What a crash or a restart does to a connection a probe holds: the loss is told to the probe's
+    // next statement, not thrown at the process running the probes.
+    const probe = caseProbe('connection-ended', async (ctx) => {
+      let pid = 0;
+      await ctx.step('The database answers', async () => {
+        [{ pid }] = await ctx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      });
+      await adminQuery(demo, 'SELECT pg_terminate_backend($1)', [pid]);
+      while ((await adminQuery(demo, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length > 0);
+      await ctx.step('The connection was ended', async () => {
+        await ctx.query('SELECT 2');
+      });
+    });
+    const run = await runProbes({ databaseURL: demo.verifierDatabaseURL, config: testConfig(), profile, probes: [probe, staleSessions] });
+    const [ended, stale] = run.outcomes;
+    assert.equal(ended!.status, 'broken', JSON.stringify(ended, null, 2));
+    assert.deepEqual(ended!.findings, []);
+    assert.match(ended!.unobserved.join('\n'), /The connection was ended: the connection to the database was lost: terminating connection due to administrator command/, ended!.unobserved.join('\n'));
+    assert.equal(stale!.status, 'passed', JSON.stringify(stale, null, 2));
+  });
+
   it('probes past their time are stopped, their statements cancelled and their connections freed for the rest', { timeout: 60_000 }, async () => {
     const stuck = [1, 2, 3, 4].map((n) => caseProbe(`stuck-${n}`, async (ctx) => {
       await ctx.step('A statement that runs on and on', async () => {

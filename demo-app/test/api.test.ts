@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import pg from 'pg';
 import { z } from 'zod';
 import type { Demo } from '../src/index.ts';
 import { adminQuery, admin, call, claimsOf, login, qa, qa2, startTestDemo } from './helpers.ts';
@@ -264,6 +265,36 @@ describe('refresh and logout', () => {
       assert.equal(active, false);
     } finally {
       await short.stop();
+    }
+  });
+});
+
+describe('database connection lost', () => {
+  it('a connection lost mid-transaction fails that request alone: the app answers the next one', async () => {
+    // A lock holds the sign-in inside its transaction; ending that backend is what a crash or a
+    // restart does to it. The process hosting the app must not die of the lost connection.
+    // A demo of its own: the shared one's log must stay free of errors.
+    const demo = await startTestDemo();
+    const holder = new pg.Client({ connectionString: demo.adminDatabaseURL });
+    try {
+      await holder.connect();
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE user_sessions IN ACCESS EXCLUSIVE MODE');
+      const blocked = login(demo).then(() => 'signed in', (err: Error) => err.message);
+      // Polled outside the holder's transaction, which would see one snapshot of pg_stat_activity.
+      let waiting: { pid: number }[] = [];
+      const deadline = Date.now() + 10_000;
+      while (waiting.length === 0 && Date.now() < deadline) {
+        waiting = await adminQuery(demo, "SELECT pid FROM pg_stat_activity WHERE application_name = 'pa-app' AND wait_event_type = 'Lock'");
+      }
+      assert.equal(waiting.length, 1, `the sign-in waits on the lock (${await Promise.race([blocked, 'pending'])})`);
+      await adminQuery(demo, 'SELECT pg_terminate_backend($1)', [waiting[0]!.pid]);
+      assert.match(await blocked, /login of .* failed: 5\d\d/);
+      await holder.query('ROLLBACK');
+      assert.ok((await login(demo)).access_token, 'the app signs in the next caller');
+    } finally {
+      await holder.end().catch(() => undefined);
+      await demo.stop();
     }
   });
 });

@@ -150,6 +150,13 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
 
 async function inTransaction<T>(db: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const tx = await db.connect();
+  // A checked-out client has no pool listener: a connection lost mid-transaction (a crash, a
+  // restart) is told to the query that meets it, and must not crash the process hosting the app.
+  let lost: Error | undefined;
+  const onLost = (err: Error) => {
+    lost = err;
+  };
+  tx.on('error', onLost);
   try {
     await tx.query('BEGIN');
     const result = await work(tx);
@@ -159,6 +166,8 @@ async function inTransaction<T>(db: pg.Pool, work: (tx: pg.PoolClient) => Promis
     await tx.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    tx.release();
+    tx.removeListener('error', onLost);
+    // A lost connection is destroyed, not returned to the pool.
+    tx.release(lost);
   }
 }
