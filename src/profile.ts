@@ -230,8 +230,11 @@ const appSchema = z.object({
     ownedResource: z.object({ listPath: urlPath, itemsField: z.string(), idField: z.string(), itemPath: urlPath }).optional(),
     /** Statuses that count as refusing a call without a token or with a garbage one (some apps answer 403). */
     refusedStatuses: z.array(z.number().int().min(400).max(499)).min(1).default([401]),
-    /** Read the OpenAPI document as a signed-in user (some apps list protected endpoints only to one). */
-    openApiSignedIn: z.boolean().default(false),
+    /**
+     * Read the OpenAPI document signed in (some apps list protected endpoints only to a signed-in
+     * caller): true or 'qa' as a QA account, 'admin' as the admin account (some list them only to admins).
+     */
+    openApiSignedIn: z.union([z.boolean(), z.enum(['qa', 'admin'])]).default(false).transform((v): false | 'qa' | 'admin' => (v === true ? 'qa' : v)),
     /** The document's protected paths checked / left out: globs (`*` one segment, `**` any) or regular expressions starting with ^. */
     include: z.array(pathPattern).default([]),
     exclude: z.array(pathPattern).default([]),

@@ -89,6 +89,30 @@ describe('adopting an app with other API and browser conventions', { timeout: 5 
     assert.match(message, /console: Failed to load resource: the server responded with a status of 404 \(Not Found\) \(http:\/\/[^)]*\/api\/v1\/dashboard\/announcements\)/, 'naming the console error');
   });
 
+  it('an API document listed to admins alone: read as the admin (openApiSignedIn: \'admin\'), green; read as a QA user, the endpoint checks fail naming the setting', async () => {
+    const adminListed = await startTarget({ conventions: { openApiSignedInOnly: 'admin' } });
+    try {
+      const env = { ...target, BASE_URL: adminListed.baseURL, DATABASE_URL: adminListed.verifierDatabaseURL };
+      const args = ['--project=api', '--grep', 'Protected GET endpoints'];
+      const asAdmin = await verify({ ...env, VERITY_PROFILE: path.join(repoRoot, 'test/fixtures/admin-listed-openapi-profile.ts') }, { args });
+      for (const title of [endpointsSignedIn, endpointsRefused]) {
+        const { status, message } = outcome(asAdmin, title);
+        assert.equal(status, 'passed', `"${title}" passes read as the admin: ${message.slice(0, 400)}`);
+      }
+      const steps = readdirSync(path.join(asAdmin.runDir!, 'allure-results')).filter((f) => f.endsWith('-result.json')).map((f) => readFileSync(path.join(asAdmin.runDir!, 'allure-results', f), 'utf8')).join('\n');
+      assert.match(steps, /Read the API document \(GET \/openapi\.json as a signed-in admin \(app\.api\.openApiSignedIn\)\)/, 'the report says who read the document');
+      const asQa = await verify({ ...env, VERITY_PROFILE: profileFile }, { args });
+      for (const title of [endpointsSignedIn, endpointsRefused]) {
+        const { status, message } = outcome(asQa, title);
+        assert.equal(status, 'failed', `"${title}" fails read as a QA user`);
+        assert.match(message, /GET \/openapi\.json as a signed-in QA user \(app\.api\.openApiSignedIn\) found no protected endpoint .*set app\.api\.openApiSignedIn: 'admin'/, `"${title}" names the setting`);
+      }
+      assert.equal(asQa.status, 1, `exit 1\n${asQa.stdout.slice(-2000)}`);
+    } finally {
+      await adminListed.stop();
+    }
+  });
+
   it("the new profile fields' defaults are today's behaviour; a broken pattern is refused when the profile loads", async () => {
     const base = (await import('../profiles/personal-assistant.ts')).default;
     const profile = defineProfile({ ...base, app: { ...base.app, api: { ...base.app.api, openApiSignedIn: true } } });

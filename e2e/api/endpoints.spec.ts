@@ -44,17 +44,17 @@ interface Discovered {
  * the profile says app.api.openApiSignedIn; those app.api.include and app.api.exclude leave), then
  * the profile's own list.
  */
-async function discover(verity: Verity, request: APIRequestContext, signedIn: () => Promise<{ session: Session; auth: AuthApi }>): Promise<Discovered> {
+async function discover(verity: Verity, request: APIRequestContext, auth: AuthApi, signedInAsQa: () => Promise<Session>): Promise<Discovered> {
   const openApiPath = verity.app.openApiPath;
   const { openApiSignedIn, include, exclude } = verity.app.api;
   let endpoints: ProtectedEndpoint[] = [];
   let validator: ResponseValidator | undefined;
   if (openApiPath) {
-    const as = openApiSignedIn ? 'as a signed-in QA user (app.api.openApiSignedIn)' : 'without credentials';
+    const as = !openApiSignedIn ? 'without credentials' : `as a signed-in ${openApiSignedIn === 'admin' ? 'admin' : 'QA user'} (app.api.openApiSignedIn)`;
     await test.step(`Read the API document (GET ${openApiPath} ${as}) and list its GET operations that require credentials`, async () => {
       let response: APIResponse;
       if (openApiSignedIn) {
-        const { session, auth } = await signedIn();
+        const session = openApiSignedIn === 'admin' ? await signedInAsAdmin(verity, auth) : await signedInAsQa();
         response = await session.api.get(openApiPath, { headers: auth.authHeaders(session) });
       } else {
         response = await request.get(openApiPath);
@@ -67,7 +67,7 @@ async function discover(verity: Verity, request: APIRequestContext, signedIn: ()
       // may list them only to a signed-in caller.
       expect(
         documented.length,
-        `GET ${openApiPath} ${as} found no protected endpoint (no GET operation requires credentials)${openApiSignedIn ? '' : ': if the app lists them only to a signed-in caller, set app.api.openApiSignedIn: true'}`,
+        `GET ${openApiPath} ${as} found no protected endpoint (no GET operation requires credentials)${hintFor(openApiSignedIn)}`,
       ).toBeGreaterThan(0);
       endpoints = selectEndpoints(documented, include, exclude);
       if (endpoints.length < documented.length) {
@@ -90,6 +90,20 @@ async function discover(verity: Verity, request: APIRequestContext, signedIn: ()
     ? 'no protected GET endpoints: app.api.include / app.api.exclude leave none of the document\'s, and the profile lists none (app.api.protected)'
     : 'no protected GET endpoints: the profile names no API document (app.openApiPath) and lists none (app.api.protected)');
   return { endpoints, validator };
+}
+
+/** The admin account signed in through the API, to read an API document listed to admins only. */
+async function signedInAsAdmin(verity: Verity, auth: AuthApi): Promise<Session> {
+  const admin = adminAccount(verity.target);
+  if (!admin) throw new Error("app.api.openApiSignedIn is 'admin', but no admin account is configured (an account with role \"admin\" in VERITY_ACCOUNTS)");
+  return test.step('Sign in as the admin through the API (app.api.openApiSignedIn: admin)', () => auth.login(admin));
+}
+
+/** What to set when the document, read so, lists no protected endpoint. */
+function hintFor(openApiSignedIn: false | 'qa' | 'admin'): string {
+  if (!openApiSignedIn) return ': if the app lists them only to a signed-in caller, set app.api.openApiSignedIn: true';
+  if (openApiSignedIn === 'qa') return ": if the app lists them only to admins, set app.api.openApiSignedIn: 'admin'";
+  return '';
 }
 
 /** Values for the path parameters from the profile's samples; undefined (with the reason) when one is missing. */
@@ -148,7 +162,7 @@ test('Public endpoints answer 200', details('Public endpoints', { severity: 'nor
 });
 
 test('Protected GET endpoints answer a signed-in user with JSON matching the API document', details('Signed-in calls', { smoke: true }), async ({ verity, request, mainSession, auth }) => {
-  const { endpoints, validator } = await discover(verity, request, async () => ({ session: await mainSession(), auth }));
+  const { endpoints, validator } = await discover(verity, request, auth, mainSession);
   const session = await test.step('Sign in as a QA user through the API', () => mainSession());
   const budget = verity.config.budgets.apiMs;
   const adminOnly = verity.app.api.adminOnly;
@@ -207,7 +221,7 @@ test('Protected GET endpoints answer a signed-in user with JSON matching the API
 test('Protected GET endpoints refuse calls without a valid token', details('Calls without a valid token', { security: true }), async ({ verity, request, mainSession, auth }) => {
   let session: Session | undefined;
   const signIn = async () => (session ??= await test.step('Sign in as a QA user through the API', () => mainSession()));
-  const { endpoints } = await discover(verity, request, async () => ({ session: await signIn(), auth }));
+  const { endpoints } = await discover(verity, request, auth, signIn);
   const refused = verity.app.api.refusedStatuses;
   const refusal = refused.join(' or ');
   const byProfile = refused.length === 1 && refused[0] === 401 ? '' : ' (app.api.refusedStatuses)';

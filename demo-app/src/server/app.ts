@@ -192,6 +192,16 @@ export async function buildServer(options: ServerOptions): Promise<{
   };
 }
 
+/** Whether the user may read every user: what the demo calls an admin. */
+export async function isAdmin(db: pg.Pool, userId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id
+     JOIN permissions p ON p.id = rp.permission_id WHERE ur.user_id = $1 AND p.name = 'admin.users.read'`,
+    [userId],
+  );
+  return Boolean(rowCount);
+}
+
 /** Closes sessions past their expiry and revokes their refresh tokens. */
 export async function sweepExpiredSessions(db: pg.Pool): Promise<number> {
   const { rowCount } = await db.query(`

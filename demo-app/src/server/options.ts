@@ -69,8 +69,8 @@ export interface DemoConventions {
   anonymous403?: boolean;
   /** GET /health answers with this media type, e.g. 'application/health+json'. */
   healthMediaType?: string;
-  /** GET /openapi.json lists the protected operations only to a signed-in caller. */
-  openApiSignedInOnly?: boolean;
+  /** GET /openapi.json lists the protected operations only to a signed-in caller ('admin': only to an admin). */
+  openApiSignedInOnly?: boolean | 'admin';
   /** The sign-in form's fields have no labels: placeholders, input types and autocomplete only. */
   unlabelledLogin?: boolean;
   /** The dashboard asks for an optional resource that answers 404 (the browser logs a console error). */

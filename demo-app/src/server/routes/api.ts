@@ -1,6 +1,6 @@
 // The signed-in user's data. Every route resolves the caller from the token and its session.
 import type { FastifyInstance } from 'fastify';
-import { HttpError, type AppContext } from '../app.ts';
+import { HttpError, isAdmin, type AppContext } from '../app.ts';
 import { adminUsers, conversation, conversationList, dashboard, errors, oauthProviders, securedBy, smsUsage, userProfile } from '../schemas.ts';
 
 const providers = [
@@ -128,12 +128,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext) {
     schema: { ...protectedRoute('All users (admin only)', adminUsers, 403).schema, tags: ['admin'] },
   }, async (request) => {
     const { userId } = await ctx.authenticate(request);
-    const allowed = await db.query(
-      `SELECT 1 FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id
-       JOIN permissions p ON p.id = rp.permission_id WHERE ur.user_id = $1 AND p.name = 'admin.users.read'`,
-      [userId],
-    );
-    if (!allowed.rowCount && !options.faults.has('admin-open')) throw new HttpError(403, 'forbidden', 'Requires the admin.users.read permission');
+    if (!(await isAdmin(db, userId)) && !options.faults.has('admin-open')) throw new HttpError(403, 'forbidden', 'Requires the admin.users.read permission');
     const { rows } = await db.query(
       `SELECT u.id, u.email, coalesce(array_agg(r.name ORDER BY r.name) FILTER (WHERE r.name IS NOT NULL), '{}') AS roles
        FROM (SELECT id, email FROM users ORDER BY id LIMIT 50) u

@@ -1,6 +1,6 @@
 // Routes anyone may call: health, app info, the SPA's boot config, JWKS and the API document.
 import type { FastifyInstance } from 'fastify';
-import { appVersion, type AppContext } from '../app.ts';
+import { appVersion, isAdmin, type AppContext } from '../app.ts';
 
 
 export async function publicRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -65,8 +65,9 @@ export async function publicRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/openapi.json', { schema: { hide: true } }, async (request) => {
     const document = app.swagger() as { paths?: Record<string, Record<string, { security?: unknown[] }>> };
     if (!ctx.options.conventions?.openApiSignedInOnly) return document;
-    const signedIn = await ctx.authenticate(request).then(() => true, () => false);
-    if (signedIn) return document;
+    const caller = await ctx.authenticate(request).catch(() => undefined);
+    const adminOnly = ctx.options.conventions.openApiSignedInOnly === 'admin';
+    if (caller && (!adminOnly || (await isAdmin(ctx.db, caller.userId)))) return document;
     // An anonymous caller is shown only the operations anyone may call.
     const paths: Record<string, Record<string, unknown>> = {};
     for (const [path, item] of Object.entries(document.paths ?? {})) {
