@@ -104,8 +104,12 @@ export default defineProfile({
       loginRoute: '/admin/login',
       // A deep link: signed out, it leads to sign-in, and signing in returns to it.
       protectedRoutes: { users: '/admin/users' },
-      // Signed in, the Data Studio shows any of its modules, not its sign-in pages, and /users/me answers its session's user.
-      signedIn: { path: '^/admin/(?!login|logout|reset-password)', me: true },
+      // The Studio's root (/admin/) always goes on to its sign-in page, which offers "continue as"
+      // when signed in; a signed-in journey starts from the content module instead.
+      homeRoute: '/admin/content',
+      // Signed in, the Data Studio shows one of its modules (not its bare root, on its way to the
+      // sign-in page, nor its sign-in pages), and /users/me answers its session's user.
+      signedIn: { path: '^/admin/(?!login|logout|reset-password)[a-z]', me: true },
       signOut: { route: '/admin/logout' },
       expectedConsole: [
         { pattern: '/auth/refresh', reason: 'The Data Studio tries to resume a session on every load; with none yet, /auth/refresh answers 400.' },

@@ -245,6 +245,11 @@ const appSchema = z.object({
     loginRoute: urlPath.default('/login'),
     /** Signed-in pages, each checked for the user's data; keys name the page objects below. */
     protectedRoutes: z.record(z.string(), urlPath).default({}),
+    /**
+     * The page a signed-in journey opens first (default: protectedRoutes.dashboard, else /). Where
+     * an app's root goes to its sign-in page even when signed in, name the page it lands on.
+     */
+    homeRoute: urlPath.optional(),
     /** Page-object classes: an app whose pages differ supplies its own, and the same journeys drive it. */
     pages: z.record(z.string(), pageObject).default({}),
     /** Console messages the app logs on purpose (matched against the message), each with the reason the report shows. */

@@ -10,8 +10,10 @@ export class DashboardPage {
     return !this.profile || !!this.profile.app.ui.protectedRoutes.dashboard || !this.profile.app.ui.signedIn;
   }
 
+  /** The page a signed-in journey starts from: app.ui.homeRoute, else the dashboard route, else /. */
   async open() {
-    await this.page.goto(this.profile?.app.ui.protectedRoutes.dashboard ?? '/');
+    const ui = this.profile?.app.ui;
+    await this.page.goto(ui?.homeRoute ?? ui?.protectedRoutes.dashboard ?? '/');
   }
 
   async expectLoaded() {

@@ -27,7 +27,7 @@ test('An access token past its lifetime is refused by the server, and the page r
   const { dashboard, nav, login } = pages;
   let original: string | undefined;
   await test.step('Open the dashboard, signed in', async () => {
-    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.open();
     await dashboard.expectLoaded();
     await nav.expectSignedIn(account.email);
     original = await pageAccessToken(page, verity);

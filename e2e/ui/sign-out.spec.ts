@@ -18,7 +18,7 @@ test('Signing out returns to the sign-in page, and protected pages then lead bac
   const { login, dashboard, nav } = pages;
   const { loginRoute, protectedRoutes } = verity.app.ui;
   await test.step('Open the dashboard, signed in', async () => {
-    await page.goto(protectedRoutes.dashboard ?? '/');
+    await dashboard.open();
     await dashboard.expectLoaded();
     await nav.expectSignedIn(account.email);
   });
@@ -44,7 +44,7 @@ test('After signing out, the API refuses the old access token and the session ro
   const { login, dashboard, nav } = pages;
   let accessToken: string | undefined;
   await test.step('Open the dashboard, signed in', async () => {
-    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.open();
     await dashboard.expectLoaded();
     await nav.expectSignedIn(account.email);
     accessToken = await pageAccessToken(page, verity);

@@ -21,7 +21,7 @@ test('A refused access token is refreshed once, the request retried, and the pag
   const { dashboard, nav, login } = pages;
   let before: TokenCounts | undefined;
   await test.step('Open the dashboard, signed in', async () => {
-    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.open();
     await dashboard.expectLoaded();
     await nav.expectSignedIn(account.email);
   });
@@ -61,7 +61,7 @@ test('When the refresh token has been revoked, the page ends on the sign-in page
   const records = verity.app.records;
   const { dashboard, nav, login } = pages;
   await test.step('Open the dashboard, signed in', async () => {
-    await page.goto(verity.app.ui.protectedRoutes.dashboard ?? '/');
+    await dashboard.open();
     await dashboard.expectLoaded();
     await nav.expectSignedIn(account.email);
   });
