@@ -74,6 +74,22 @@ describe('adopting an app with other API and browser conventions', { timeout: 5 
     assert.match(allowed, /Allowed by the profile \(app\.ui\.expectedConsole, pattern \/api\/v1\/dashboard\/announcements\): console: Failed to load resource[^"]*404[^"]*Reason: The dashboard asks for announcements/, 'the report shows the console error as allowed, with its pattern and reason');
   });
 
+  it('with that profile, what it allows hides no damage: an endpoint open to anyone and a page calling another origin fail exactly their checks', async () => {
+    // 403 is allowed as a refusal, and one console error is declared: a 200 to anyone, and other console errors, still fail.
+    await demo.applyFault('endpoint-without-auth');
+    await demo.applyFault('spa-cross-origin-api');
+    try {
+      const run = await verify({ ...target, VERITY_PROFILE: profileFile }, { args: projects });
+      const failed = testOutcomes(run.runDir!).filter((t) => t.status === 'failed');
+      assert.deepEqual(failed.map((t) => t.title).sort(), [endpointsRefused, smoke].sort(), 'exactly these checks fail');
+      assert.match(outcome(run, endpointsRefused).message, /GET \/api\/v1\/oauth\/providers is documented as secured but answered 200 without a token/, 'naming the open endpoint');
+      assert.match(outcome(run, smoke).message, /Content Security Policy|CORS|origin/i, 'naming the call to another origin');
+      assert.equal(run.status, 1, `exit 1\n${run.stdout.slice(-2000)}`);
+    } finally {
+      await demo.reset();
+    }
+  });
+
   it('with the default profile: the endpoint checks and the UI smoke test fail, naming the cause', async () => {
     // Only the checks this is about (setup, a dependency, runs whatever the filter).
     const run = await verify(target, { args: ['--project=api', '--project=ui-smoke', '--grep', 'Health endpoint|Protected GET endpoints|Signing in with a QA account'] });

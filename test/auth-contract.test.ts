@@ -226,4 +226,20 @@ describe('a demo whose sign-in API is nested (contract: nested)', () => {
     assert.equal(run.status, 0, run.stdout.slice(-3000));
     assert.equal(await activeSessions(demo), before, 'every session the journeys opened was signed out');
   });
+  it('with that profile, faults in the nested contract are caught: a sign-in telling unknown e-mails apart, and a sign-out that keeps the access token', async () => {
+    await demo.applyFault('login-reveals-email');
+    await demo.applyFault('logout-keeps-token');
+    try {
+      const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_PROFILE: profileFile(nestedAuth) }, { args: ['--project=api', 'api/login.spec.ts', 'api/refresh.spec.ts', '--grep', 'Unknown email|Sign-in opens|Sign-out ends|[Rr]efresh'] });
+      const failed = allureResults(run.runDir!).filter((r) => !['passed', 'skipped'].includes(r.status));
+      const expected = ['Unknown email and wrong password get the same answer', 'Sign-out ends the session at once', 'A reused refresh token is refused and ends its token family'];
+      assert.deepEqual(failed.map((r) => r.name).sort(), [...expected].sort(), 'exactly these checks fail');
+      const messageOf = (name: string) => failed.find((r) => r.name === name)?.statusDetails?.message ?? '';
+      assert.match(messageOf(expected[0]!), /unknown email/i, 'naming the unknown e-mail answered differently');
+      assert.match(messageOf(expected[1]!), /after sign-out|after signing out|ended session/i, 'naming the token kept after sign-out');
+      assert.equal(run.status, 1, run.stdout.slice(-2000));
+    } finally {
+      await demo.reset();
+    }
+  });
 });
