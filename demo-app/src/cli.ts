@@ -8,7 +8,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { config as loadDotenv } from 'dotenv';
-import { faults, findFault, localAccounts, maskPassword, parseAccounts, seedAccounts, startDemo, type AccountEntry, type Demo, type FaultName } from './index.ts';
+import { faults, findFault, localAccounts, maskPassword, parseAccounts, seedAccounts, startDemo, type AccountEntry, type Demo, type FaultName, type SigningAlg } from './index.ts';
+
+const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA', 'HS256'];
 import { demoRoot, ensureTemplate } from './db/template.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,6 +51,8 @@ function envFileFor(demo: Demo, accounts: AccountEntry[]): string {
     `VERITY_ACCOUNTS='${json}'`,
     `VERITY_APP_LOG_FILE=${demo.appLogFile}`,
     `VERITY_ACCESS_TTL_SECONDS=${demo.accessTtlSeconds}`,
+    // HS256 tokens verify only with the secret that signs them: there is no public key to publish.
+    ...(demo.jwtSecret !== undefined ? [`VERITY_JWT_SECRET=${demo.jwtSecret}`] : []),
     '',
   ].join('\n');
 }
@@ -62,12 +66,15 @@ async function runDemo(args: string[]) {
       port: { type: 'string', default: '0' },
       'auth-mode': { type: 'string', default: 'bearer' },
       'access-ttl': { type: 'string', default: '900' },
+      'signing-alg': { type: 'string', default: 'RS256' },
       accounts: { type: 'string' },
       'env-out': { type: 'string', default: path.join(repoRoot, '.env.demo') },
     },
   });
   const authMode = values['auth-mode'];
   if (authMode !== 'bearer' && authMode !== 'cookie') throw new Error('--auth-mode must be bearer or cookie');
+  const signingAlg = values['signing-alg'];
+  if (!signingAlgs.includes(signingAlg as SigningAlg)) throw new Error(`--signing-alg must be one of ${signingAlgs.join(', ')}`);
   const accounts = accountsFor(values.accounts);
   const demo = await startDemo({
     scale: Number(values.scale),
@@ -75,6 +82,7 @@ async function runDemo(args: string[]) {
     port: Number(values.port),
     authMode,
     accessTtlSeconds: Number(values['access-ttl']),
+    signingAlg: signingAlg as SigningAlg,
     accounts: seedAccounts(accounts),
     onStep: (step, ms) => console.log(`  ${step} (${(ms / 1000).toFixed(1)} s)`),
   });

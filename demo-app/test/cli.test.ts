@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { parse as parseDotenv } from 'dotenv';
+import { jwtVerify } from 'jose';
 import { faultNames, type AccountEntry } from '../src/index.ts';
 import { admin, qa, qa2 } from './helpers.ts';
 
@@ -101,5 +102,39 @@ describe('demo command line', () => {
     const answer = tsx('fault', 'reset');
     assert.equal(answer.status, 1);
     assert.match(answer.stderr, /no running demo found: start one with `npm run demo`/);
+  });
+});
+
+describe('demo command line, signing with HS256', () => {
+  it('--signing-alg HS256 writes the secret to .env.demo (VERITY_JWT_SECRET), and the tokens verify with it; an unknown algorithm is refused', async () => {
+    const hsEnvFile = path.join(work, '.env.demo.hs256');
+    const hsEnv = { ...env, PA_DEMO_STATE_FILE: path.join(tmpdir(), `pa-demo-state-hs256-${process.pid}.json`) };
+    const running = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--accounts', accountsFile, '--env-out', hsEnvFile, '--signing-alg', 'HS256'], { cwd: repoRoot, env: hsEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    try {
+      const baseURL = await new Promise<string>((resolve, reject) => {
+        running.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /BASE_URL=(\S+)/.exec(output);
+          if (match && output.includes('Press Ctrl-C')) resolve(match[1]!);
+        });
+        running.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        running.once('exit', (code) => reject(new Error(`demo exited early (${code}): ${output}`)));
+      });
+      const settings = parseDotenv(readFileSync(hsEnvFile));
+      assert.ok(settings.VERITY_JWT_SECRET, '.env.demo carries the HMAC secret');
+      assert.doesNotMatch(output, new RegExp(settings.VERITY_JWT_SECRET!), 'the secret is not printed');
+      const login = await fetch(baseURL + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: qa.email, password: qa.password }) });
+      const { access_token } = (await login.json()) as { access_token: string };
+      const { protectedHeader } = await jwtVerify(access_token, new TextEncoder().encode(settings.VERITY_JWT_SECRET!));
+      assert.equal(protectedHeader.alg, 'HS256');
+    } finally {
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGINT');
+      await exited;
+    }
+    const refused = spawnSync(process.execPath, ['--import', 'tsx', cli, 'start', '--signing-alg', 'none', '--env-out', path.join(work, '.env.none')], { cwd: repoRoot, env: hsEnv, encoding: 'utf8' });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /--signing-alg must be one of RS256, ES256, EdDSA, HS256/);
   });
 });
