@@ -226,6 +226,20 @@ describe('a demo whose sign-in API is nested (contract: nested)', () => {
     assert.equal(run.status, 0, run.stdout.slice(-3000));
     assert.equal(await activeSessions(demo), before, 'every session the journeys opened was signed out');
   });
+  it("the pages sign in, refresh and sign out under that contract: the UI journeys (@auth) are green with that profile, and leave no session open", async () => {
+    const before = await activeSessions(demo);
+    const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_PROFILE: profileFile(nestedAuth) }, { args: ['--project=ui-smoke', '--project=ui', '--grep', '@auth|Signing in with a QA account'] });
+    const results = allureResults(run.runDir!);
+    const failed = results.filter((r) => !['passed', 'skipped'].includes(r.status)).map((r) => `${r.name}: ${r.statusDetails?.message?.split('\n')[0]}`);
+    assert.deepEqual(failed, [], 'no journey failed');
+    const passed = results.filter((r) => r.status === 'passed').map((r) => r.name);
+    for (const name of ['Signing in with a QA account lands on the dashboard, signed in', 'A refused access token is refreshed once, the request retried, and the page carries on', 'After signing out, the API refuses the old access token and the session row is closed']) {
+      assert.ok(passed.includes(name), `passed: ${name}\n${passed.join('\n')}`);
+    }
+    assert.equal(run.status, 0, run.stdout.slice(-3000));
+    assert.equal(await activeSessions(demo), before, 'every session the journeys opened was signed out');
+  });
+
   it('with that profile, faults in the nested contract are caught: a sign-in telling unknown e-mails apart, and a sign-out that keeps the access token', async () => {
     await demo.applyFault('login-reveals-email');
     await demo.applyFault('logout-keeps-token');

@@ -51,6 +51,7 @@ export async function publicRoutes(app: FastifyInstance, ctx: AppContext) {
       refresh_on_401: !faults.has('spa-refresh-broken'),
       login_labels: !ctx.options.conventions?.unlabelledLogin,
       dashboard_optional: ctx.options.conventions?.dashboardOptional404 ? '/api/v1/dashboard/announcements' : null,
+      auth_contract: ctx.options.contract ?? 'standard',
     };
   });
 

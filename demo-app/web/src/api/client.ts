@@ -10,6 +10,8 @@ export interface AppConfig {
   login_labels: boolean;
   /** An optional resource the dashboard asks for (it may answer 404), or null. */
   dashboard_optional: string | null;
+  /** The sign-in API's shape: 'nested' adds a client field, puts tokens under data, refreshes with { token }. */
+  auth_contract: 'standard' | 'nested';
 }
 
 export class ApiError extends Error {
@@ -49,6 +51,7 @@ export async function loadConfig(): Promise<AppConfig> {
     refresh_on_401: raw.refresh_on_401 !== false,
     login_labels: raw.login_labels !== false,
     dashboard_optional: typeof raw.dashboard_optional === 'string' ? raw.dashboard_optional : null,
+    auth_contract: raw.auth_contract === 'nested' ? 'nested' : 'standard',
   };
   return config;
 }
@@ -75,7 +78,8 @@ export function isSignedIn(): boolean {
 }
 
 function storeTokens(body: unknown): void {
-  const { access_token, refresh_token } = (body ?? {}) as Record<string, unknown>;
+  const tokens = getConfig().auth_contract === 'nested' ? (body as { data?: unknown } | undefined)?.data : body;
+  const { access_token, refresh_token } = (tokens ?? {}) as Record<string, unknown>;
   if (typeof access_token !== 'string' || typeof refresh_token !== 'string') {
     throw new Error('The server did not return an access and refresh token');
   }
@@ -169,7 +173,7 @@ function refreshSession(): Promise<boolean> {
       if (mode === 'bearer') {
         const refresh_token = localStorage.getItem(REFRESH_KEY);
         if (!refresh_token) return false;
-        body = { refresh_token };
+        body = getConfig().auth_contract === 'nested' ? { token: refresh_token } : { refresh_token };
       }
       const res = await send('POST', '/api/v1/auth/refresh', body, false);
       if (!res.ok) return false;
@@ -204,7 +208,8 @@ export async function api<T>(path: string, options: { method?: string; body?: un
 }
 
 export async function login(email: string, password: string): Promise<void> {
-  const res = await send('POST', '/api/v1/auth/login', { email, password }, false);
+  const credentials = getConfig().auth_contract === 'nested' ? { email, password, client: 'web' } : { email, password };
+  const res = await send('POST', '/api/v1/auth/login', credentials, false);
   const body = await readResponse<unknown>(res, 'POST /api/v1/auth/login');
   if (getConfig().auth_mode === 'bearer') storeTokens(body);
   else markCookieSession();
