@@ -27,8 +27,9 @@ const accountsFile = path.join(work, 'accounts.json');
 writeFileSync(accountsFile, JSON.stringify(accounts));
 const envFile = path.join(work, '.env.demo');
 
-describe('demo command line', () => {
-  const running = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--accounts', accountsFile, '--env-out', envFile], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `npm run demo -- ARGS` as a real process: `started` resolves to its BASE_URL once it says it runs. */
+function startDemoProcess(args: string[], processEnv: NodeJS.ProcessEnv) {
+  const running = spawn(process.execPath, ['--import', 'tsx', cli, 'start', ...args], { cwd: repoRoot, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const started = new Promise<string>((resolve, reject) => {
     running.stdout.on('data', (chunk: Buffer) => {
@@ -39,14 +40,27 @@ describe('demo command line', () => {
     running.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     running.once('exit', (code) => reject(new Error(`demo exited early (${code}): ${output}`)));
   });
+  return {
+    running,
+    started,
+    /** What it printed so far. */
+    get output() {
+      return output;
+    },
+  };
+}
+
+describe('demo command line', () => {
+  const demo = startDemoProcess(['--accounts', accountsFile, '--env-out', envFile], env);
+  const { running, started } = demo;
   after(() => {
     if (running.exitCode === null) running.kill('SIGKILL');
   });
 
   it('starts, prints BASE_URL and masked database URLs, and serves the login page and /health', async () => {
     const baseURL = await started;
-    assert.match(output, /DATABASE_URL=postgres:\/\/pa_app:\*\*\*\*@127\.0\.0\.1:\d+\/personal_assistant/);
-    assert.doesNotMatch(output, new RegExp(qa.password));
+    assert.match(demo.output, /DATABASE_URL=postgres:\/\/pa_app:\*\*\*\*@127\.0\.0\.1:\d+\/personal_assistant/);
+    assert.doesNotMatch(demo.output, new RegExp(qa.password));
     assert.equal((await fetch(baseURL + '/health')).status, 200);
     const page = await fetch(baseURL + '/login', { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
@@ -59,7 +73,7 @@ describe('demo command line', () => {
     assert.equal(settings.BASE_URL, baseURL);
     assert.match(settings.DATABASE_URL!, /^postgres:\/\/verity_ro:[^@]+@127\.0\.0\.1:\d+\/personal_assistant$/);
     assert.deepEqual(JSON.parse(settings.VERITY_ACCOUNTS!), accounts, 'every password survives the quoting');
-    assert.equal(settings.VERITY_APP_LOG_FILE, /app log: (\S+)/.exec(output)![1]);
+    assert.equal(settings.VERITY_APP_LOG_FILE, /app log: (\S+)/.exec(demo.output)![1]);
     assert.equal(settings.VERITY_ACCESS_TTL_SECONDS, '900');
     const quoted = accounts[1]!;
     const login = await fetch(baseURL + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: quoted.email, password: quoted.password }) });
@@ -87,7 +101,7 @@ describe('demo command line', () => {
 
   it('Ctrl-C stops everything: no postmaster left, no data folder, no state file', async () => {
     await started;
-    const runDir = /app log: (\S+)\/app\.log/.exec(output)![1]!;
+    const runDir = /app log: (\S+)\/app\.log/.exec(demo.output)![1]!;
     const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
     running.kill('SIGINT');
     assert.equal(await exited, 0);
@@ -109,21 +123,13 @@ describe('demo command line, signing with HS256', () => {
   it('--signing-alg HS256 writes the secret to .env.demo (VERITY_JWT_SECRET), and the tokens verify with it; an unknown algorithm is refused', async () => {
     const hsEnvFile = path.join(work, '.env.demo.hs256');
     const hsEnv = { ...env, PA_DEMO_STATE_FILE: path.join(tmpdir(), `pa-demo-state-hs256-${process.pid}.json`) };
-    const running = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--accounts', accountsFile, '--env-out', hsEnvFile, '--signing-alg', 'HS256'], { cwd: repoRoot, env: hsEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
+    const demo = startDemoProcess(['--accounts', accountsFile, '--env-out', hsEnvFile, '--signing-alg', 'HS256'], hsEnv);
+    const { running } = demo;
     try {
-      const baseURL = await new Promise<string>((resolve, reject) => {
-        running.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /BASE_URL=(\S+)/.exec(output);
-          if (match && output.includes('Press Ctrl-C')) resolve(match[1]!);
-        });
-        running.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        running.once('exit', (code) => reject(new Error(`demo exited early (${code}): ${output}`)));
-      });
+      const baseURL = await demo.started;
       const settings = parseDotenv(readFileSync(hsEnvFile));
       assert.ok(settings.VERITY_JWT_SECRET, '.env.demo carries the HMAC secret');
-      assert.doesNotMatch(output, new RegExp(settings.VERITY_JWT_SECRET!), 'the secret is not printed');
+      assert.ok(!demo.output.includes(settings.VERITY_JWT_SECRET!), 'the secret is not printed');
       const login = await fetch(baseURL + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: qa.email, password: qa.password }) });
       const { access_token } = (await login.json()) as { access_token: string };
       const { protectedHeader } = await jwtVerify(access_token, new TextEncoder().encode(settings.VERITY_JWT_SECRET!));
