@@ -108,7 +108,8 @@ describe('adopting an app with other API and browser conventions', { timeout: 5 
   it('an API document listed to admins alone: read as the admin (openApiSignedIn: \'admin\'), green; read as a QA user, the endpoint checks fail naming the setting', async () => {
     const adminListed = await startTarget({ conventions: { openApiSignedInOnly: 'admin' } });
     try {
-      const env = { ...target, BASE_URL: adminListed.baseURL, DATABASE_URL: adminListed.verifierDatabaseURL };
+      // API checks alone: no database, so no probes before them.
+      const env = { BASE_URL: adminListed.baseURL, VERITY_ACCESS_TTL_SECONDS: '900', VERITY_TRACE: 'off' };
       const args = ['--project=api', '--grep', 'Protected GET endpoints'];
       const asAdmin = await verify({ ...env, VERITY_PROFILE: path.join(repoRoot, 'test/fixtures/admin-listed-openapi-profile.ts') }, { args });
       for (const title of [endpointsSignedIn, endpointsRefused]) {

@@ -260,7 +260,8 @@ describe('a demo whose sign-in API is nested (contract: nested)', () => {
     // Tokens that live longer than the team configured: what a stateless app's sign-out then leaves usable.
     // (Directus's healthy run is this branch passing.)
     const run = await verify(
-      { BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_PROFILE: profileFile({ ...nestedAuth, signOutEndsAccessToken: false }), VERITY_ACCESS_TTL_SECONDS: '600' },
+      // API alone: no database, so no probes before it.
+      { BASE_URL: demo.baseURL, VERITY_PROFILE: profileFile({ ...nestedAuth, signOutEndsAccessToken: false }), VERITY_ACCESS_TTL_SECONDS: '600' },
       { args: ['--project=api', 'api/login.spec.ts', '--grep', 'Sign-out ends'] },
     );
     const signOut = allureResults(run.runDir!).find((r) => r.name === 'Sign-out ends the session at once');
