@@ -226,6 +226,7 @@ describe('a demo whose sign-in API is nested (contract: nested)', () => {
     assert.equal(run.status, 0, run.stdout.slice(-3000));
     assert.equal(await activeSessions(demo), before, 'every session the journeys opened was signed out');
   });
+
   it("the pages sign in, refresh and sign out under that contract: the UI journeys (@auth) are green with that profile, and leave no session open", async () => {
     const before = await activeSessions(demo);
     const run = await verify({ BASE_URL: demo.baseURL, DATABASE_URL: demo.verifierDatabaseURL, VERITY_PROFILE: profileFile(nestedAuth) }, { args: ['--project=ui-smoke', '--project=ui', '--grep', '@auth|Signing in with a QA account'] });
@@ -256,6 +257,7 @@ describe('a demo whose sign-in API is nested (contract: nested)', () => {
       await demo.reset();
     }
   });
+
   it('stateless access tokens (signOutEndsAccessToken: false): the sign-out check proves the refresh token refused, and fails naming a lifetime past the configured one', async () => {
     // Tokens that live longer than the team configured: what a stateless app's sign-out then leaves usable.
     // (Directus's healthy run is this branch passing.)

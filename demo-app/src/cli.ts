@@ -9,10 +9,9 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { config as loadDotenv } from 'dotenv';
 import { faults, findFault, localAccounts, maskPassword, parseAccounts, seedAccounts, startDemo, type AccountEntry, type Demo, type FaultName, type SigningAlg } from './index.ts';
-
-const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA', 'HS256'];
 import { demoRoot, ensureTemplate } from './db/template.ts';
 
+const signingAlgs: SigningAlg[] = ['RS256', 'ES256', 'EdDSA', 'HS256'];
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // Where `demo:fault` finds the running demo (overridable so parallel test runs stay apart).
 const stateFile = process.env.PA_DEMO_STATE_FILE ?? path.join(demoRoot, 'current.json');
