@@ -285,7 +285,7 @@ describe('database connection lost', () => {
       let waiting: { pid: number }[] = [];
       const deadline = Date.now() + 10_000;
       while (waiting.length === 0 && Date.now() < deadline) {
-        waiting = await adminQuery(demo, "SELECT pid FROM pg_stat_activity WHERE application_name = 'pa-app' AND wait_event_type = 'Lock'");
+        waiting = await adminQuery(demo, "SELECT pid FROM pg_stat_activity WHERE application_name = 'pa-app' AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO user_sessions%'");
       }
       assert.equal(waiting.length, 1, `the sign-in waits on the lock (${await Promise.race([blocked, 'pending'])})`);
       await adminQuery(demo, 'SELECT pg_terminate_backend($1)', [waiting[0]!.pid]);
